@@ -1,0 +1,154 @@
+//! The one error type. Every variant carries what the user needs to act (file,
+//! profile, key, operation, host, AWS error code) and never a secret; `hint()` says
+//! what to do next and `exit_code()` maps it to SPEC §6's exit codes.
+
+use std::fmt;
+use std::path::PathBuf;
+
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error {
+    /// The command line is wrong (exit 2).
+    Usage(String),
+    /// The AWS config is missing, unreadable or inconsistent (exit 2).
+    Config {
+        file: PathBuf,
+        message: String,
+        hint: String,
+    },
+    /// A login is needed but `--no-login` forbids it (exit 3).
+    LoginRequired { what: String, login_hint: String },
+    /// The browser login did not complete: denied, expired, timed out.
+    Login { message: String, hint: String },
+    /// An AWS service answered with an error.
+    Aws {
+        op: &'static str,
+        host: String,
+        status: u16,
+        code: String,
+        message: String,
+    },
+    /// The request did not get an answer (connection, DNS, TLS, timeout).
+    Network {
+        op: &'static str,
+        host: String,
+        detail: String,
+        certificate: bool,
+    },
+    /// The answer was not what the API defines.
+    BadResponse {
+        op: &'static str,
+        host: String,
+        detail: String,
+    },
+    /// Reading or writing a file of ours failed.
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// Something in the environment is wrong (no home directory, bad variable).
+    Environment { message: String, hint: String },
+}
+
+impl Error {
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Error::Usage(_) | Error::Config { .. } => 2,
+            Error::LoginRequired { .. } => 3,
+            _ => 1,
+        }
+    }
+
+    /// What the user should do about it.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            Error::Usage(_) => Some("run `sso-helper --help` for usage".into()),
+            Error::Config { hint, .. } | Error::Login { hint, .. } => Some(hint.clone()),
+            Error::Environment { hint, .. } => Some(hint.clone()),
+            Error::LoginRequired { login_hint, .. } => Some(login_hint.clone()),
+            Error::Aws { status: 401, .. } => {
+                Some("the SSO token was rejected; log in again with `sso-helper login`".into())
+            }
+            Error::Aws { status: 403 | 404, op: "GetRoleCredentials", .. } => Some(
+                "check sso_account_id and sso_role_name against `aws sso list-account-roles` or the access portal"
+                    .into(),
+            ),
+            Error::Aws { status, .. } if *status == 429 || *status >= 500 => {
+                Some("the service is busy or failing; try again in a minute".into())
+            }
+            Error::Network {
+                certificate: true, ..
+            } => Some(
+                "if a proxy inspects TLS, point AWS_CA_BUNDLE at its CA certificate (PEM)".into(),
+            ),
+            Error::Network { .. } => Some(
+                "check the network, HTTPS_PROXY/NO_PROXY and any AWS_ENDPOINT_URL_* settings"
+                    .into(),
+            ),
+            _ => None,
+        }
+    }
+
+    pub fn config(
+        file: impl Into<PathBuf>,
+        message: impl Into<String>,
+        hint: impl Into<String>,
+    ) -> Error {
+        Error::Config {
+            file: file.into(),
+            message: message.into(),
+            hint: hint.into(),
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Usage(m) => write!(f, "{m}"),
+            Error::Config { file, message, .. } => write!(f, "{}: {message}", file.display()),
+            Error::LoginRequired { what, .. } => write!(f, "{what}"),
+            Error::Login { message, .. } => write!(f, "{message}"),
+            Error::Aws {
+                op,
+                host,
+                status,
+                code,
+                message,
+            } => {
+                write!(f, "{op} on {host} failed: HTTP {status} {code}")?;
+                if !message.is_empty() {
+                    write!(f, ": {message}")?;
+                }
+                Ok(())
+            }
+            Error::Network {
+                op, host, detail, ..
+            } => write!(f, "{op} could not reach {host}: {detail}"),
+            Error::BadResponse { op, host, detail } => {
+                write!(f, "{op} on {host} returned an unexpected answer: {detail}")
+            }
+            Error::Io {
+                action,
+                path,
+                source,
+            } => write!(f, "cannot {action} {}: {source}", path.display()),
+            Error::Environment { message, .. } => write!(f, "{message}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// The single line `main` prints on failure.
+pub fn one_line(err: &Error) -> String {
+    let mut line = format!("sso-helper: {err}");
+    if let Some(h) = err.hint() {
+        line.push_str("; ");
+        line.push_str(&h);
+    }
+    line.replace(['\n', '\r'], " ")
+}

@@ -1,0 +1,493 @@
+//! The only module that touches the network (SPEC §7): one ureq agent per proxy
+//! choice, created on first use (the warm path never builds one); connect and whole-
+//! request timeouts; HTTP errors come back as answers, not errors, because SSO OIDC
+//! reports login state in 400 bodies; retries with exponential backoff and full
+//! jitter; curl-style proxy variables; `-v` logs one line per request, never a
+//! header value or a body.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::hash::{BuildHasher, Hasher};
+use std::time::{Duration, Instant};
+
+use crate::context::Context;
+use crate::endpoints::host_of;
+use crate::error::{Error, Result};
+use crate::secret::Secret;
+
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+const MAX_RETRIES: u32 = 3;
+const RETRY_BUDGET: Duration = Duration::from_secs(60);
+const RETRY_AFTER_CAP: Duration = Duration::from_secs(10);
+const BACKOFF_BASE: Duration = Duration::from_millis(500);
+const BACKOFF_CAP: Duration = Duration::from_secs(20);
+
+/// When a request may be sent again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Retry {
+    /// Ordinary calls: 429, 5xx, `slow_down`, connection errors and timeouts.
+    Standard,
+    /// Device-code polling: like `Standard` but `slow_down` goes back to the poll
+    /// loop, which must lengthen its interval.
+    Polling,
+    /// A `refresh_token` grant: only when the server cannot have used the token
+    /// (connection refused or not made, or a 429/5xx/`slow_down` answer), never after
+    /// a timeout mid-request — a rotating refresh token must not be burnt.
+    RefreshGrant,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Method {
+    Get,
+    Post,
+}
+
+pub struct Request<'a> {
+    /// The AWS operation name, for messages.
+    pub op: &'static str,
+    pub method: Method,
+    pub url: String,
+    /// Sent as `x-amz-sso_bearer_token`.
+    pub bearer: Option<&'a Secret>,
+    /// A JSON body (may hold secrets; never logged).
+    pub json: Option<Secret>,
+    pub retry: Retry,
+}
+
+#[derive(Debug)]
+pub struct Answer {
+    pub status: u16,
+    /// `x-amzn-errortype`, cut at the first `:` and after the last `#`.
+    pub error_type: Option<String>,
+    pub retry_after: Option<Duration>,
+    pub date: Option<String>,
+    pub body: String,
+    pub host: String,
+}
+
+impl Answer {
+    pub fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+
+    fn is_slow_down(&self) -> bool {
+        self.status == 400
+            && (self.error_type.as_deref() == Some("SlowDownException")
+                || self.body.contains("\"slow_down\""))
+    }
+}
+
+pub struct Http<'c> {
+    ctx: &'c Context,
+    agents: RefCell<HashMap<Option<String>, ureq::Agent>>,
+}
+
+enum Failure {
+    /// The request cannot have reached the server.
+    NotSent(String),
+    /// It may have reached it.
+    MaybeSent(String),
+    /// TLS: never retried.
+    Certificate(String),
+}
+
+impl<'c> Http<'c> {
+    pub fn new(ctx: &'c Context) -> Http<'c> {
+        Http {
+            ctx,
+            agents: RefCell::new(HashMap::new()),
+        }
+    }
+
+    /// Sends the request, retrying per its `Retry`; any HTTP status comes back as
+    /// an `Answer`, only a request that got no answer is an error.
+    pub fn send(&self, req: &Request<'_>) -> Result<Answer> {
+        let host = url_host(&req.url);
+        let started = Instant::now();
+        let mut attempt = 0;
+        loop {
+            let t0 = Instant::now();
+            let outcome = self.send_once(req, &host);
+            let elapsed = t0.elapsed().as_millis();
+            let (retryable, wait_hint) = match &outcome {
+                Ok(a) => {
+                    self.ctx.debug(|| {
+                        format!(
+                            "{} {} {} -> {} ({elapsed} ms)",
+                            req.op,
+                            method_name(req.method),
+                            path_of(&req.url),
+                            a.status
+                        )
+                    });
+                    let transient = a.status == 429 || a.status >= 500;
+                    let slow = a.is_slow_down() && req.retry != Retry::Polling;
+                    (transient || slow, a.retry_after)
+                }
+                Err(f) => {
+                    let (kind, detail) = match f {
+                        Failure::NotSent(d) => ("not sent", d),
+                        Failure::MaybeSent(d) => ("failed", d),
+                        Failure::Certificate(d) => ("tls", d),
+                    };
+                    self.ctx.debug(|| {
+                        format!(
+                            "{} {} {} -> {kind}: {detail} ({elapsed} ms)",
+                            req.op,
+                            method_name(req.method),
+                            path_of(&req.url)
+                        )
+                    });
+                    let retryable = match f {
+                        Failure::NotSent(_) => true,
+                        Failure::MaybeSent(_) => req.retry != Retry::RefreshGrant,
+                        Failure::Certificate(_) => false,
+                    };
+                    (retryable, None)
+                }
+            };
+            if retryable && attempt < MAX_RETRIES {
+                let delay = wait_hint
+                    .map(|d| d.min(RETRY_AFTER_CAP))
+                    .unwrap_or_else(|| backoff(attempt));
+                if started.elapsed() + delay < RETRY_BUDGET {
+                    attempt += 1;
+                    self.ctx.debug(|| {
+                        format!("{} retry {attempt} in {} ms", req.op, delay.as_millis())
+                    });
+                    self.ctx.sleep(delay);
+                    continue;
+                }
+            }
+            return match outcome {
+                Ok(a) => Ok(a),
+                Err(Failure::Certificate(detail)) => Err(Error::Network {
+                    op: req.op,
+                    host,
+                    detail,
+                    certificate: true,
+                }),
+                Err(Failure::NotSent(detail) | Failure::MaybeSent(detail)) => Err(Error::Network {
+                    op: req.op,
+                    host,
+                    detail,
+                    certificate: false,
+                }),
+            };
+        }
+    }
+
+    fn send_once(&self, req: &Request<'_>, host: &str) -> Result<Answer, Failure> {
+        let agent = self.agent(&req.url).map_err(Failure::NotSent)?;
+        let result = match req.method {
+            Method::Get => {
+                let mut r = agent.get(&req.url).header("accept", "application/json");
+                if let Some(t) = req.bearer {
+                    r = r.header("x-amz-sso_bearer_token", t.expose());
+                }
+                r.call()
+            }
+            Method::Post => {
+                let mut r = agent
+                    .post(&req.url)
+                    .header("content-type", "application/json")
+                    .header("accept", "application/json");
+                if let Some(t) = req.bearer {
+                    r = r.header("x-amz-sso_bearer_token", t.expose());
+                }
+                match &req.json {
+                    Some(body) => r.send(body.expose()),
+                    None => r.send_empty(),
+                }
+            }
+        };
+        let mut response = result.map_err(classify)?;
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        };
+        let error_type = header("x-amzn-errortype").map(|t| {
+            let t = t.split(':').next().unwrap_or("");
+            t.rsplit('#').next().unwrap_or(t).to_string()
+        });
+        let retry_after = header("retry-after").and_then(|v| parse_retry_after(&v));
+        let date = header("date");
+        let status = response.status().as_u16();
+        let body = response
+            .body_mut()
+            .read_to_string()
+            .map_err(|e| Failure::MaybeSent(format!("reading the answer: {e}")))?;
+        Ok(Answer {
+            status,
+            error_type,
+            retry_after,
+            date,
+            body,
+            host: host.to_string(),
+        })
+    }
+
+    fn agent(&self, url: &str) -> Result<ureq::Agent, String> {
+        let proxy = proxy_for(self.ctx, url);
+        if let Some(agent) = self.agents.borrow().get(&proxy) {
+            return Ok(agent.clone());
+        }
+        let proxy_setting = match &proxy {
+            Some(p) => Some(ureq::Proxy::new(p).map_err(|e| format!("proxy {p}: {e}"))?),
+            None => None,
+        };
+        let tls = ureq::tls::TlsConfig::builder()
+            .root_certs(ureq::tls::RootCerts::PlatformVerifier)
+            .build();
+        let config = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_connect(Some(CONNECT_TIMEOUT))
+            .timeout_global(Some(REQUEST_TIMEOUT))
+            .max_redirects(0)
+            .user_agent(concat!("sso-helper/", env!("CARGO_PKG_VERSION")))
+            .proxy(proxy_setting)
+            .tls_config(tls)
+            .build();
+        let agent: ureq::Agent = config.into();
+        self.agents.borrow_mut().insert(proxy, agent.clone());
+        Ok(agent)
+    }
+}
+
+fn classify(e: ureq::Error) -> Failure {
+    use ureq::Error as E;
+    use ureq::Timeout as T;
+    match e {
+        E::Timeout(t @ (T::Resolve | T::Connect)) => {
+            Failure::NotSent(format!("timed out ({t:?})").to_lowercase())
+        }
+        E::Timeout(t) => Failure::MaybeSent(format!("timed out ({t:?})").to_lowercase()),
+        E::HostNotFound => Failure::NotSent("host not found".into()),
+        E::ConnectionFailed => Failure::NotSent("connection failed".into()),
+        E::Io(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => {
+            Failure::NotSent("connection refused".into())
+        }
+        E::Io(io) => Failure::MaybeSent(io.to_string()),
+        E::Tls(m) => Failure::Certificate(format!("TLS: {m}")),
+        E::Rustls(r) => Failure::Certificate(format!("TLS: {r}")),
+        other => Failure::MaybeSent(other.to_string()),
+    }
+}
+
+/// Exponential backoff with full jitter: uniform in [0, min(cap, base·2ⁿ)].
+fn backoff(attempt: u32) -> Duration {
+    let ceiling = BACKOFF_BASE
+        .saturating_mul(1 << attempt.min(16))
+        .min(BACKOFF_CAP);
+    let r = std::collections::hash_map::RandomState::new()
+        .build_hasher()
+        .finish();
+    Duration::from_nanos(r % (ceiling.as_nanos() as u64 + 1))
+}
+
+/// `Retry-After` as seconds or an HTTP date.
+fn parse_retry_after(v: &str) -> Option<Duration> {
+    let v = v.trim();
+    if let Ok(secs) = v.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let when =
+        time::OffsetDateTime::parse(v, &time::format_description::well_known::Rfc2822).ok()?;
+    let secs = (when - time::OffsetDateTime::now_utc())
+        .whole_seconds()
+        .max(0);
+    Some(Duration::from_secs(secs as u64))
+}
+
+/// The proxy for `url`, curl's way: `https_proxy`/`HTTPS_PROXY` for https,
+/// `http_proxy`/`HTTP_PROXY` for http (lower case wins), unless `no_proxy`/`NO_PROXY`
+/// names the host, a domain it is in, or `*`.
+pub fn proxy_for(ctx: &Context, url: &str) -> Option<String> {
+    let (lower, upper) = if url.starts_with("https://") {
+        ("https_proxy", "HTTPS_PROXY")
+    } else {
+        ("http_proxy", "HTTP_PROXY")
+    };
+    let proxy = ctx.var(lower).or_else(|| ctx.var(upper))?;
+    let host = url_host(url);
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    let bypass = ctx
+        .var("no_proxy")
+        .or_else(|| ctx.var("NO_PROXY"))
+        .is_some_and(|list| {
+            list.split(',')
+                .map(str::trim)
+                .filter(|e| !e.is_empty())
+                .any(|entry| {
+                    if entry == "*" {
+                        return true;
+                    }
+                    let entry = entry.trim_start_matches("*.").trim_start_matches('.');
+                    let entry = entry
+                        .trim_start_matches('[')
+                        .split(']')
+                        .next()
+                        .unwrap_or(entry);
+                    let entry = if entry.matches(':').count() == 1 {
+                        entry.split(':').next().unwrap_or(entry)
+                    } else {
+                        entry
+                    };
+                    host.eq_ignore_ascii_case(entry)
+                        || (host.len() > entry.len()
+                            && host[host.len() - entry.len()..].eq_ignore_ascii_case(entry)
+                            && host.as_bytes()[host.len() - entry.len() - 1] == b'.')
+                })
+        });
+    (!bypass).then(|| proxy.to_string())
+}
+
+pub fn url_host(url: &str) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    host_of(rest).to_string()
+}
+
+fn path_of(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    rest.find('/').map_or("/", |i| &rest[i..])
+}
+
+fn method_name(m: Method) -> &'static str {
+    match m {
+        Method::Get => "GET",
+        Method::Post => "POST",
+    }
+}
+
+/// The AWS error in a non-2xx answer: the code from `x-amzn-errortype`, else the
+/// body's `error` (OAuth style) or `__type`; the message from `error_description`
+/// or `message`.
+pub fn aws_error(op: &'static str, a: &Answer) -> Error {
+    let body: serde_json::Value = serde_json::from_str(&a.body).unwrap_or_default();
+    let field = |k: &str| body.get(k).and_then(|v| v.as_str()).map(str::to_string);
+    let code = a
+        .error_type
+        .clone()
+        .or_else(|| field("error"))
+        .or_else(|| field("__type").map(|t| t.rsplit('#').next().unwrap_or(&t).to_string()))
+        .unwrap_or_default();
+    let mut message = field("error_description")
+        .or_else(|| field("message"))
+        .or_else(|| field("Message"))
+        .unwrap_or_default();
+    if message.chars().count() > 200 {
+        message = message.chars().take(200).collect::<String>() + "…";
+    }
+    Error::Aws {
+        op,
+        host: a.host.clone(),
+        status: a.status,
+        code,
+        message: message.replace(['\n', '\r'], " "),
+    }
+}
+
+/// Decodes a 2xx JSON answer, or turns a non-2xx one into the AWS error.
+pub fn decode<T: for<'de> serde::Deserialize<'de>>(op: &'static str, a: &Answer) -> Result<T> {
+    if !a.is_success() {
+        return Err(aws_error(op, a));
+    }
+    serde_json::from_str(&a.body).map_err(|e| Error::BadResponse {
+        op,
+        host: a.host.clone(),
+        detail: format!("HTTP {} with a body that does not parse: {e}", a.status),
+    })
+}
+
+/// Percent-encodes a query value: only `A–Z a–z 0–9 - _ . ~` stay as they are.
+pub fn query_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ctx(vars: &[(&str, &str)]) -> Context {
+        Context::for_test(vars, None, time::OffsetDateTime::UNIX_EPOCH)
+    }
+
+    #[test]
+    fn proxy_selection_like_curl() {
+        let c = ctx(&[
+            ("HTTPS_PROXY", "http://upper:1"),
+            ("https_proxy", "http://lower:1"),
+            ("HTTP_PROXY", "http://plain:1"),
+        ]);
+        assert_eq!(
+            proxy_for(&c, "https://oidc.us-east-1.amazonaws.com").as_deref(),
+            Some("http://lower:1")
+        );
+        assert_eq!(
+            proxy_for(&c, "http://127.0.0.1:9/x").as_deref(),
+            Some("http://plain:1")
+        );
+        let c = ctx(&[
+            ("HTTPS_PROXY", "http://p:1"),
+            ("NO_PROXY", "example.com, .amazonaws.com,127.0.0.1:8080"),
+        ]);
+        assert_eq!(proxy_for(&c, "https://oidc.us-east-1.amazonaws.com"), None);
+        assert_eq!(proxy_for(&c, "https://example.com/x"), None);
+        assert_eq!(
+            proxy_for(&c, "https://notexample.com/x").as_deref(),
+            Some("http://p:1")
+        );
+        let c = ctx(&[("HTTP_PROXY", "http://p:1"), ("NO_PROXY", "127.0.0.1:8080")]);
+        assert_eq!(proxy_for(&c, "http://127.0.0.1:8080/x"), None);
+        let c = ctx(&[("HTTP_PROXY", "http://p:1")]);
+        assert_eq!(
+            proxy_for(&c, "http://127.0.0.1:8080/x").as_deref(),
+            Some("http://p:1"),
+            "loopback is not bypassed by default"
+        );
+        let c = ctx(&[("HTTPS_PROXY", "http://p:1"), ("no_proxy", "*")]);
+        assert_eq!(proxy_for(&c, "https://a.b"), None);
+    }
+
+    #[test]
+    fn backoff_stays_under_its_ceiling() {
+        for attempt in 0..6 {
+            let ceiling = BACKOFF_BASE.saturating_mul(1 << attempt).min(BACKOFF_CAP);
+            for _ in 0..50 {
+                assert!(backoff(attempt) <= ceiling);
+            }
+        }
+    }
+
+    #[test]
+    fn retry_after_forms() {
+        assert_eq!(parse_retry_after("3"), Some(Duration::from_secs(3)));
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(parse_retry_after("soon"), None);
+    }
+
+    #[test]
+    fn url_parts() {
+        assert_eq!(url_host("http://127.0.0.1:5/a?b"), "127.0.0.1");
+        assert_eq!(url_host("https://[::1]:5/a"), "[::1]");
+        assert_eq!(
+            path_of("http://h:1/federation/credentials?x=1"),
+            "/federation/credentials?x=1"
+        );
+    }
+}

@@ -1,0 +1,285 @@
+//! The SSO OIDC API (reference §2): RegisterClient, StartDeviceAuthorization and
+//! CreateToken, unsigned JSON over POST. Login state (`authorization_pending`,
+//! `slow_down`, …) arrives as 400 answers and is returned as `Grant` outcomes,
+//! not as errors.
+
+use serde::Deserialize;
+use serde_json::json;
+use time::{Duration, OffsetDateTime};
+
+use crate::error::{Error, Result};
+use crate::http::{Answer, Http, Method, Request, Retry, aws_error, decode};
+use crate::secret::Secret;
+use crate::token::{Flow, Registration};
+
+pub struct Oidc<'h> {
+    pub http: &'h Http<'h>,
+    /// Base URL, no trailing slash.
+    pub base: String,
+}
+
+#[derive(Debug)]
+pub struct DeviceAuthorization {
+    pub device_code: Secret,
+    pub user_code: String,
+    pub verification_uri: String,
+    pub verification_uri_complete: String,
+    pub expires_in: i64,
+    pub interval: Option<i64>,
+}
+
+/// What CreateToken gave.
+#[derive(Debug)]
+pub struct Issued {
+    pub access_token: Secret,
+    pub expires_in: i64,
+    pub refresh_token: Option<Secret>,
+}
+
+/// The outcome of one CreateToken call.
+#[derive(Debug)]
+pub enum Grant {
+    Token(Issued),
+    Pending,
+    SlowDown,
+    Expired,
+    Denied,
+    /// `invalid_grant`: the code or refresh token is no longer good.
+    InvalidGrant,
+    /// `invalid_client`: the registration is no longer good.
+    InvalidClient,
+}
+
+/// How a token is asked for.
+pub enum GrantRequest<'a> {
+    DeviceCode(&'a Secret),
+    RefreshToken(&'a Secret),
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RegisterOut {
+    client_id: String,
+    client_secret: Secret,
+    client_secret_expires_at: i64,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct DeviceOut {
+    device_code: Secret,
+    user_code: String,
+    verification_uri: String,
+    verification_uri_complete: String,
+    expires_in: i64,
+    interval: Option<i64>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct TokenOut {
+    access_token: Secret,
+    expires_in: i64,
+    refresh_token: Option<Secret>,
+}
+
+impl Oidc<'_> {
+    fn post(
+        &self,
+        op: &'static str,
+        path: &str,
+        body: serde_json::Value,
+        retry: Retry,
+    ) -> Result<Answer> {
+        self.http.send(&Request {
+            op,
+            method: Method::Post,
+            url: format!("{}{path}", self.base),
+            bearer: None,
+            json: Some(Secret::new(body.to_string())),
+            retry,
+        })
+    }
+
+    /// RegisterClient for the device flow, as botocore does it: scopes only when
+    /// configured; no grant types or redirect URIs.
+    pub fn register_client(
+        &self,
+        client_name: &str,
+        scopes: &[String],
+        flow: Flow,
+        now: OffsetDateTime,
+    ) -> Result<Registration> {
+        let mut body = json!({"clientName": client_name, "clientType": "public"});
+        if !scopes.is_empty() {
+            body["scopes"] = json!(scopes);
+        }
+        debug_assert_eq!(
+            flow,
+            Flow::Device,
+            "the PKCE registration comes with the PKCE flow"
+        );
+        let a = self.post("RegisterClient", "/client/register", body, Retry::Standard)?;
+        let out: RegisterOut = decode("RegisterClient", &a)?;
+        let expires_at = OffsetDateTime::from_unix_timestamp(out.client_secret_expires_at)
+            .unwrap_or(now + Duration::days(1));
+        Ok(Registration {
+            client_id: out.client_id,
+            client_secret: out.client_secret,
+            expires_at,
+            scopes: scopes.to_vec(),
+            grant_types: Vec::new(),
+        })
+    }
+
+    pub fn start_device_authorization(
+        &self,
+        reg: &Registration,
+        start_url: &str,
+    ) -> Result<Result<DeviceAuthorization, Grant>> {
+        let body = json!({
+            "clientId": reg.client_id,
+            "clientSecret": reg.client_secret.expose(),
+            "startUrl": start_url,
+        });
+        let a = self.post(
+            "StartDeviceAuthorization",
+            "/device_authorization",
+            body,
+            Retry::Standard,
+        )?;
+        if a.status == 401 {
+            return Ok(Err(Grant::InvalidClient));
+        }
+        let out: DeviceOut = decode("StartDeviceAuthorization", &a)?;
+        Ok(Ok(DeviceAuthorization {
+            device_code: out.device_code,
+            user_code: out.user_code,
+            verification_uri: out.verification_uri,
+            verification_uri_complete: out.verification_uri_complete,
+            expires_in: out.expires_in,
+            interval: out.interval,
+        }))
+    }
+
+    /// One CreateToken call. Login-state answers come back as `Grant`s; anything
+    /// else that is not a token is an error.
+    pub fn create_token(&self, reg: &Registration, grant: GrantRequest<'_>) -> Result<Grant> {
+        let mut body = json!({
+            "clientId": reg.client_id,
+            "clientSecret": reg.client_secret.expose(),
+        });
+        let retry = match grant {
+            GrantRequest::DeviceCode(code) => {
+                body["grantType"] = json!("urn:ietf:params:oauth:grant-type:device_code");
+                body["deviceCode"] = json!(code.expose());
+                Retry::Polling
+            }
+            GrantRequest::RefreshToken(token) => {
+                body["grantType"] = json!("refresh_token");
+                body["refreshToken"] = json!(token.expose());
+                Retry::RefreshGrant
+            }
+        };
+        let a = self.post("CreateToken", "/token", body, retry)?;
+        if a.is_success() {
+            let out: TokenOut = decode("CreateToken", &a)?;
+            return Ok(Grant::Token(Issued {
+                access_token: out.access_token,
+                expires_in: out.expires_in,
+                refresh_token: out.refresh_token.filter(|t| !t.is_empty()),
+            }));
+        }
+        Ok(match oauth_error(&a).as_deref() {
+            Some("authorization_pending") => Grant::Pending,
+            Some("slow_down") => Grant::SlowDown,
+            Some("expired_token") => Grant::Expired,
+            Some("access_denied") => Grant::Denied,
+            Some("invalid_grant") => Grant::InvalidGrant,
+            Some("invalid_client") => Grant::InvalidClient,
+            _ => return Err(aws_error("CreateToken", &a)),
+        })
+    }
+}
+
+/// The OAuth `error` of an OIDC answer: from `x-amzn-errortype` first (as botocore
+/// classifies), then from the body.
+fn oauth_error(a: &Answer) -> Option<String> {
+    let from_type = a.error_type.as_deref().and_then(|t| {
+        Some(match t {
+            "AuthorizationPendingException" => "authorization_pending",
+            "SlowDownException" => "slow_down",
+            "ExpiredTokenException" => "expired_token",
+            "AccessDeniedException" => "access_denied",
+            "InvalidGrantException" => "invalid_grant",
+            "InvalidClientException" => "invalid_client",
+            _ => return None,
+        })
+    });
+    if let Some(e) = from_type {
+        return Some(e.to_string());
+    }
+    if a.error_type.is_some() {
+        return None;
+    }
+    let body: serde_json::Value = serde_json::from_str(&a.body).ok()?;
+    body.get("error")?.as_str().map(str::to_string)
+}
+
+impl Grant {
+    pub fn into_error(self, op: &'static str, host: &str) -> Error {
+        let (code, status) = match self {
+            Grant::Token(_) => unreachable!("a token is not an error"),
+            Grant::Pending => ("authorization_pending", 400),
+            Grant::SlowDown => ("slow_down", 400),
+            Grant::Expired => ("expired_token", 400),
+            Grant::Denied => ("access_denied", 400),
+            Grant::InvalidGrant => ("invalid_grant", 400),
+            Grant::InvalidClient => ("invalid_client", 401),
+        };
+        Error::Aws {
+            op,
+            host: host.to_string(),
+            status,
+            code: code.to_string(),
+            message: String::new(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(status: u16, error_type: Option<&str>, body: &str) -> Answer {
+        Answer {
+            status,
+            error_type: error_type.map(str::to_string),
+            retry_after: None,
+            date: None,
+            body: body.into(),
+            host: "h".into(),
+        }
+    }
+
+    #[test]
+    fn classifies_by_header_then_body() {
+        let a = answer(400, Some("AuthorizationPendingException"), "{}");
+        assert_eq!(oauth_error(&a).as_deref(), Some("authorization_pending"));
+        let a = answer(400, None, r#"{"error":"slow_down"}"#);
+        assert_eq!(oauth_error(&a).as_deref(), Some("slow_down"));
+        // The header wins over a body that says otherwise.
+        let a = answer(
+            400,
+            Some("ExpiredTokenException"),
+            r#"{"error":"authorization_pending"}"#,
+        );
+        assert_eq!(oauth_error(&a).as_deref(), Some("expired_token"));
+        let a = answer(
+            400,
+            Some("InvalidRequestException"),
+            r#"{"error":"invalid_request"}"#,
+        );
+        assert_eq!(oauth_error(&a), None);
+    }
+}

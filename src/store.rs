@@ -1,0 +1,576 @@
+//! Where tokens, client registrations and role credentials live (SPEC §4). The
+//! only module that reads or writes them.
+//!
+//! `FileStore` is the AWS CLI's own cache, byte-compatible both ways:
+//! `~/.aws/sso/cache/<sha1(session name | start URL)>.json` for the token,
+//! `~/.aws/sso/cache/<sha1(registration key)>.json` for the client registration and
+//! `~/.aws/cli/cache/<sha1(role key)>.json` for role credentials (reference §4, §5).
+//! Files are 0600 in 0700 directories and written atomically; a corrupt or foreign
+//! file reads as a miss and is left alone until a new value replaces it.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use sha1::{Digest, Sha1};
+use time::OffsetDateTime;
+
+use crate::config::SsoSession;
+use crate::error::{Error, Result};
+use crate::portal::RoleCredentials;
+use crate::secret::Secret;
+use crate::timestamp;
+use crate::token::{Registration, Token};
+
+/// Which (session, account, role) a set of role credentials belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoleKey {
+    pub session: SsoSession,
+    pub account_id: String,
+    pub role_name: String,
+}
+
+/// The storage behind the credentials flow; the keychain store comes beside this one.
+pub trait Store {
+    /// How `status`/`doctor` and messages name it.
+    fn name(&self) -> &'static str;
+    /// The session's token, or `None` when absent, corrupt or for another start URL.
+    fn load_token(&self, session: &SsoSession) -> Option<Token>;
+    fn save_token(&self, session: &SsoSession, token: &Token) -> Result<()>;
+    fn delete_token(&self, session: &SsoSession) -> Result<()>;
+    fn load_registration(&self, session: &SsoSession) -> Option<Registration>;
+    fn save_registration(&self, session: &SsoSession, reg: &Registration) -> Result<()>;
+    fn load_role_credentials(&self, key: &RoleKey) -> Option<RoleCredentials>;
+    fn save_role_credentials(&self, key: &RoleKey, creds: &RoleCredentials) -> Result<()>;
+}
+
+pub struct FileStore {
+    sso_cache: PathBuf,
+    cli_cache: PathBuf,
+}
+
+impl FileStore {
+    /// The store under an `~/.aws` directory.
+    pub fn new(aws_dir: &Path) -> FileStore {
+        FileStore {
+            sso_cache: aws_dir.join("sso").join("cache"),
+            cli_cache: aws_dir.join("cli").join("cache"),
+        }
+    }
+
+    pub fn token_path(&self, session: &SsoSession) -> PathBuf {
+        self.sso_cache
+            .join(format!("{}.json", sha1_hex(session.cache_key())))
+    }
+
+    pub fn registration_path(&self, session: &SsoSession) -> PathBuf {
+        self.sso_cache
+            .join(format!("{}.json", sha1_hex(&registration_key(session))))
+    }
+
+    pub fn role_path(&self, key: &RoleKey) -> PathBuf {
+        self.cli_cache
+            .join(format!("{}.json", sha1_hex(&role_key(key))))
+    }
+}
+
+// The token file, as `aws sso login` and botocore write it.
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct TokenFile {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    start_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    region: Option<String>,
+    access_token: Secret,
+    expires_at: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    client_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    client_secret: Option<Secret>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    registration_expires_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    refresh_token: Option<Secret>,
+}
+
+// aws-cli v2's registration cache file.
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RegistrationFile {
+    client_id: String,
+    client_secret: Secret,
+    expires_at: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    scopes: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    grant_types: Option<Vec<String>>,
+}
+
+// aws-cli v2's role-credential cache file.
+#[derive(Serialize, Deserialize)]
+struct RoleFile {
+    #[serde(rename = "ProviderType", default)]
+    provider_type: Option<String>,
+    #[serde(rename = "Credentials")]
+    credentials: RoleFileCredentials,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct RoleFileCredentials {
+    access_key_id: String,
+    secret_access_key: Secret,
+    session_token: Secret,
+    expiration: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    account_id: Option<String>,
+}
+
+impl Store for FileStore {
+    fn name(&self) -> &'static str {
+        "file"
+    }
+
+    fn load_token(&self, session: &SsoSession) -> Option<Token> {
+        let f: TokenFile = read_json(&self.token_path(session))?;
+        // A token is bound to its start URL and region (SPEC §8).
+        if f.start_url.as_deref() != Some(session.start_url.as_str()) {
+            return None;
+        }
+        if f.region.as_deref().is_some_and(|r| r != session.region) {
+            return None;
+        }
+        let registration = match (f.client_id, f.client_secret, f.registration_expires_at) {
+            (Some(client_id), Some(client_secret), Some(exp)) => Some(Registration {
+                client_id,
+                client_secret,
+                expires_at: timestamp::parse(&exp)?,
+                scopes: Vec::new(),
+                grant_types: Vec::new(),
+            }),
+            _ => None,
+        };
+        Some(Token {
+            start_url: session.start_url.clone(),
+            region: session.region.clone(),
+            access_token: f.access_token,
+            expires_at: timestamp::parse(&f.expires_at)?,
+            refresh_token: f.refresh_token,
+            registration,
+        })
+    }
+
+    fn save_token(&self, session: &SsoSession, token: &Token) -> Result<()> {
+        let reg = token.registration.as_ref();
+        let file = TokenFile {
+            start_url: Some(token.start_url.clone()),
+            region: Some(token.region.clone()),
+            access_token: token.access_token.clone(),
+            expires_at: timestamp::format_utc(token.expires_at),
+            client_id: reg.map(|r| r.client_id.clone()),
+            client_secret: reg.map(|r| r.client_secret.clone()),
+            registration_expires_at: reg.map(|r| timestamp::format_utc(r.expires_at)),
+            refresh_token: token.refresh_token.clone(),
+        };
+        write_json(&self.token_path(session), &file)
+    }
+
+    fn delete_token(&self, session: &SsoSession) -> Result<()> {
+        remove(&self.token_path(session))
+    }
+
+    fn load_registration(&self, session: &SsoSession) -> Option<Registration> {
+        let f: RegistrationFile = read_json(&self.registration_path(session))?;
+        Some(Registration {
+            client_id: f.client_id,
+            client_secret: f.client_secret,
+            expires_at: timestamp::parse(&f.expires_at)?,
+            scopes: f.scopes.unwrap_or_default(),
+            grant_types: f.grant_types.unwrap_or_default(),
+        })
+    }
+
+    fn save_registration(&self, session: &SsoSession, reg: &Registration) -> Result<()> {
+        let file = RegistrationFile {
+            client_id: reg.client_id.clone(),
+            client_secret: reg.client_secret.clone(),
+            expires_at: timestamp::format_utc(reg.expires_at),
+            scopes: (!reg.scopes.is_empty()).then(|| reg.scopes.clone()),
+            grant_types: (!reg.grant_types.is_empty()).then(|| reg.grant_types.clone()),
+        };
+        write_json(&self.registration_path(session), &file)
+    }
+
+    fn load_role_credentials(&self, key: &RoleKey) -> Option<RoleCredentials> {
+        let f: RoleFile = read_json(&self.role_path(key))?;
+        if f.provider_type.as_deref().is_some_and(|p| p != "sso") {
+            return None;
+        }
+        let c = f.credentials;
+        if c.account_id.as_deref().is_some_and(|a| a != key.account_id) {
+            return None;
+        }
+        Some(RoleCredentials {
+            access_key_id: c.access_key_id,
+            secret_access_key: c.secret_access_key,
+            session_token: c.session_token,
+            expiration: timestamp::parse(&c.expiration)?,
+        })
+    }
+
+    fn save_role_credentials(&self, key: &RoleKey, creds: &RoleCredentials) -> Result<()> {
+        let file = RoleFile {
+            provider_type: Some("sso".into()),
+            credentials: RoleFileCredentials {
+                access_key_id: creds.access_key_id.clone(),
+                secret_access_key: creds.secret_access_key.clone(),
+                session_token: creds.session_token.clone(),
+                expiration: timestamp::format_utc(creds.expiration),
+                account_id: Some(key.account_id.clone()),
+            },
+        };
+        write_json(&self.role_path(key), &file)
+    }
+}
+
+pub fn sha1_hex(s: &str) -> String {
+    let digest = Sha1::digest(s.as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// aws-cli v2's registration cache key: Python's `json.dumps(…, sort_keys=True)`
+/// with its default `", "` / `": "` separators and ASCII escaping.
+fn registration_key(session: &SsoSession) -> String {
+    // The configured scopes (or null) name the file whichever flow registered;
+    // the flows tell their registrations apart by `grantTypes` inside it.
+    let scopes = if session.scopes.is_empty() {
+        "null".to_string()
+    } else {
+        let items: Vec<String> = session.scopes.iter().map(|s| py_json_str(s)).collect();
+        format!("[{}]", items.join(", "))
+    };
+    let name = session
+        .name
+        .as_deref()
+        .map_or("null".to_string(), py_json_str);
+    format!(
+        "{{\"region\": {}, \"scopes\": {scopes}, \"session_name\": {name}, \"startUrl\": {}, \"tool\": \"botocore\"}}",
+        py_json_str(&session.region),
+        py_json_str(&session.start_url)
+    )
+}
+
+/// aws-cli v2's role-credential cache key: compact, key-sorted JSON.
+fn role_key(key: &RoleKey) -> String {
+    let (k, v) = match &key.session.name {
+        Some(n) => ("sessionName", n.as_str()),
+        None => ("startUrl", key.session.start_url.as_str()),
+    };
+    format!(
+        "{{\"accountId\":{},\"roleName\":{},\"{k}\":{}}}",
+        py_json_str(&key.account_id),
+        py_json_str(&key.role_name),
+        py_json_str(v)
+    )
+}
+
+/// A JSON string exactly as Python's `json.dumps` writes it (`ensure_ascii=True`).
+fn py_json_str(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{08}' => out.push_str("\\b"),
+            '\u{0c}' => out.push_str("\\f"),
+            c if (c as u32) < 0x20 || (c as u32) > 0x7e => {
+                let mut buf = [0u16; 2];
+                for unit in c.encode_utf16(&mut buf) {
+                    out.push_str(&format!("\\u{unit:04x}"));
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// Reads a JSON file; any problem (absent, unreadable, corrupt, wrong shape) is a miss.
+fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Option<T> {
+    let bytes = fs::read(path).ok()?;
+    serde_json::from_slice(&bytes).ok()
+}
+
+/// Writes `value` as JSON to `path` atomically: a 0600 temp file in the same 0700
+/// directory, flushed to disk, then renamed over the target.
+fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
+    let dir = path.parent().expect("cache files live in a directory");
+    let io_err = |action: &'static str, p: &Path| {
+        let p = p.to_path_buf();
+        move |source| Error::Io {
+            action,
+            path: p,
+            source,
+        }
+    };
+    ensure_private_dir(dir).map_err(io_err("create directory", dir))?;
+    let body = serde_json::to_vec(value).expect("plain data serializes");
+    let tmp = dir.join(format!(
+        ".{}.{}.{:x}.tmp",
+        path.file_name().and_then(|n| n.to_str()).unwrap_or("cache"),
+        std::process::id(),
+        OffsetDateTime::now_utc().unix_timestamp_nanos() as u64
+    ));
+    let result = (|| {
+        let mut f = private_file(&tmp)?;
+        f.write_all(&body)?;
+        f.sync_all()?;
+        fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result.map_err(io_err("write", path))
+}
+
+fn remove(path: &Path) -> Result<()> {
+    match fs::remove_file(path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(source) => Err(Error::Io {
+            action: "delete",
+            path: path.to_path_buf(),
+            source,
+        }),
+    }
+}
+
+#[cfg(unix)]
+fn ensure_private_dir(dir: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+    if !dir.is_dir() {
+        fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)?;
+    }
+    let meta = fs::metadata(dir)?;
+    if meta.permissions().mode() & 0o077 != 0 {
+        fs::set_permissions(dir, fs::Permissions::from_mode(0o700))?;
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn ensure_private_dir(dir: &Path) -> std::io::Result<()> {
+    fs::create_dir_all(dir)
+}
+
+#[cfg(unix)]
+fn private_file(path: &Path) -> std::io::Result<fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+}
+
+#[cfg(not(unix))]
+fn private_file(path: &Path) -> std::io::Result<fs::File> {
+    fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    fn session(name: Option<&str>, url: &str, scopes: &[&str]) -> SsoSession {
+        SsoSession {
+            name: name.map(str::to_string),
+            start_url: url.into(),
+            region: "us-east-1".into(),
+            scopes: scopes.iter().map(|s| s.to_string()).collect(),
+            login_flow: None,
+        }
+    }
+
+    const URL: &str = "https://d-90670000aa.awsapps.com/start";
+
+    #[test]
+    fn token_file_names_match_the_aws_cli() {
+        let s = FileStore::new(Path::new("/h/.aws"));
+        let name = |sess: &SsoSession| {
+            s.token_path(sess)
+                .file_name()
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .to_string()
+        };
+        assert_eq!(
+            name(&session(None, URL, &[])),
+            "2d4c8509422e455e1af0cfec2a15abb2c6ae75c6.json"
+        );
+        assert_eq!(
+            name(&session(None, &format!("{URL}/"), &[])),
+            "8e00a0885b3da1e08d456b38768058e751a1d66f.json"
+        );
+        assert_eq!(
+            name(&session(Some("corp"), URL, &[])),
+            "ee0bfd2552fbd840c02cc48b6e823320543c450f.json"
+        );
+        assert_eq!(
+            sha1_hex("admin"),
+            "d033e22ae348aeb5660fc2140aec35850c4da997"
+        );
+        assert_eq!(
+            sha1_hex("https://d-92671207e4.awsapps.com/start"),
+            "13f9d35043871d073ab260e020f0ffde092cb14b"
+        );
+        assert!(
+            s.token_path(&session(Some("corp"), URL, &[]))
+                .starts_with("/h/.aws/sso/cache")
+        );
+    }
+
+    #[test]
+    fn registration_file_names_match_the_aws_cli() {
+        let s = FileStore::new(Path::new("/h/.aws"));
+        let name = |sess: &SsoSession| {
+            s.registration_path(sess)
+                .file_name()
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .to_string()
+        };
+        assert_eq!(
+            name(&session(Some("corp"), URL, &[])),
+            "dd182ba64710c58def0b9980449df93033674740.json"
+        );
+        assert_eq!(
+            name(&session(Some("corp"), URL, &["sso:account:access"])),
+            "10c6e02d1c279c9353643a7790e6b299ebcb3a8f.json"
+        );
+        assert_eq!(
+            name(&session(None, URL, &[])),
+            "7862e7ae54edc2a808213d8115f29e605fe2a7e9.json"
+        );
+    }
+
+    #[test]
+    fn role_file_name_matches_the_aws_cli() {
+        let key = RoleKey {
+            session: session(Some("corp"), URL, &[]),
+            account_id: "111111111111".into(),
+            role_name: "ReadOnly".into(),
+        };
+        assert_eq!(
+            FileStore::new(Path::new("/h"))
+                .role_path(&key)
+                .file_name()
+                .unwrap()
+                .to_str()
+                .unwrap(),
+            "e83cab308910340ce11a566ebf0b9e96b40f6c39.json"
+        );
+    }
+
+    #[test]
+    fn python_json_escaping() {
+        assert_eq!(py_json_str("a\"b\\c"), r#""a\"b\\c""#);
+        assert_eq!(py_json_str("é😀\u{1}"), r#""\u00e9\ud83d\ude00\u0001""#);
+    }
+
+    #[test]
+    fn round_trips_and_permissions() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = FileStore::new(dir.path());
+        let sess = session(Some("corp"), URL, &[]);
+        let reg = Registration {
+            client_id: "cid".into(),
+            client_secret: Secret::new("csecret"),
+            expires_at: datetime!(2027-01-01 00:00:00 UTC),
+            scopes: vec![],
+            grant_types: vec![],
+        };
+        let token = Token {
+            start_url: URL.into(),
+            region: "us-east-1".into(),
+            access_token: Secret::new("aoa"),
+            expires_at: datetime!(2026-11-23 20:00:00 UTC),
+            refresh_token: Some(Secret::new("aor")),
+            registration: Some(reg.clone()),
+        };
+        store.save_token(&sess, &token).unwrap();
+        let mut want = token.clone();
+        want.registration.as_mut().unwrap().scopes = vec![];
+        assert_eq!(store.load_token(&sess), Some(want));
+        let text = fs::read_to_string(store.token_path(&sess)).unwrap();
+        assert!(
+            text.contains("\"expiresAt\":\"2026-11-23T20:00:00Z\"")
+                && text.contains("\"startUrl\""),
+            "{text}"
+        );
+        // Another start URL under the same session name: foreign, a miss.
+        assert_eq!(
+            store.load_token(&session(
+                Some("corp"),
+                "https://other.awsapps.com/start",
+                &[]
+            )),
+            None
+        );
+        store.save_registration(&sess, &reg).unwrap();
+        assert_eq!(store.load_registration(&sess), Some(reg));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode(&store.token_path(&sess)), 0o600);
+            assert_eq!(mode(store.token_path(&sess).parent().unwrap()), 0o700);
+        }
+        // Nothing but the two files is left behind (no temp files).
+        assert_eq!(
+            fs::read_dir(store.token_path(&sess).parent().unwrap())
+                .unwrap()
+                .count(),
+            2
+        );
+        store.delete_token(&sess).unwrap();
+        assert_eq!(store.load_token(&sess), None);
+        store.delete_token(&sess).unwrap();
+    }
+
+    #[test]
+    fn corrupt_files_are_misses_and_left_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = FileStore::new(dir.path());
+        let sess = session(Some("corp"), URL, &[]);
+        let path = store.token_path(&sess);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        for junk in [
+            "",
+            "{",
+            "[]",
+            "{\"accessToken\":1}",
+            "{\"accessToken\":\"a\",\"expiresAt\":\"never\",\"startUrl\":\"x\"}",
+        ] {
+            fs::write(&path, junk).unwrap();
+            assert_eq!(store.load_token(&sess), None, "{junk}");
+            assert_eq!(fs::read_to_string(&path).unwrap(), junk);
+        }
+    }
+}

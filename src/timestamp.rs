@@ -1,0 +1,96 @@
+//! Timestamps as the AWS CLI writes them (`2026-11-22T17:00:00Z`) and as we may
+//! find them: RFC 3339 with any offset or fractional seconds, and the older CLI's
+//! `…UTC` suffix. Pure functions.
+
+use time::format_description::well_known::Rfc3339;
+use time::macros::format_description;
+use time::{OffsetDateTime, PrimitiveDateTime, UtcOffset};
+
+/// `YYYY-MM-DDTHH:MM:SSZ`, UTC, whole seconds.
+pub fn format_utc(t: OffsetDateTime) -> String {
+    let t = t.to_offset(UtcOffset::UTC);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
+
+/// Parses what the AWS CLI, botocore, smithy-rs or an older CLI may have written.
+pub fn parse(s: &str) -> Option<OffsetDateTime> {
+    let s = s.trim();
+    if let Ok(t) = OffsetDateTime::parse(s, &Rfc3339) {
+        return Some(t);
+    }
+    // `2021-01-20T05:40:13UTC` (old CLI v2), or a zone-less `…T05:40:13` taken as UTC.
+    let bare = s
+        .strip_suffix("UTC")
+        .or_else(|| s.strip_suffix("+00:00"))
+        .unwrap_or(s)
+        .trim_end();
+    let fmt = format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]");
+    let fmt_frac = format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond]");
+    PrimitiveDateTime::parse(bare, &fmt)
+        .or_else(|_| PrimitiveDateTime::parse(bare, &fmt_frac))
+        .ok()
+        .map(PrimitiveDateTime::assume_utc)
+}
+
+/// Epoch milliseconds (the portal's `expiration`) to a UTC instant.
+pub fn from_epoch_millis(ms: i64) -> Option<OffsetDateTime> {
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    #[test]
+    fn formats_like_the_aws_cli() {
+        assert_eq!(
+            format_utc(datetime!(2026-11-22 17:00:00.9 UTC)),
+            "2026-11-22T17:00:00Z"
+        );
+        assert_eq!(
+            format_utc(datetime!(2026-11-22 18:00:00 +01:00)),
+            "2026-11-22T17:00:00Z"
+        );
+    }
+
+    #[test]
+    fn parses_leniently() {
+        let want = datetime!(2026-11-22 17:00:00 UTC);
+        for s in [
+            "2026-11-22T17:00:00Z",
+            "2026-11-22T17:00:00UTC",
+            "2026-11-22T17:00:00+00:00",
+            "2026-11-22T18:00:00+01:00",
+            "2026-11-22T17:00:00",
+            " 2026-11-22T17:00:00Z ",
+        ] {
+            assert_eq!(parse(s), Some(want), "{s}");
+        }
+        assert_eq!(
+            parse("2026-11-22T17:00:00.250Z"),
+            Some(want + time::Duration::milliseconds(250))
+        );
+        for bad in ["", "yesterday", "2026-13-40T00:00:00Z", "1700000000"] {
+            assert_eq!(parse(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn epoch_millis() {
+        assert_eq!(
+            from_epoch_millis(1_795_000_000_000)
+                .map(format_utc)
+                .as_deref(),
+            Some("2026-11-18T11:06:40Z")
+        );
+    }
+}
