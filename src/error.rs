@@ -47,14 +47,15 @@ pub enum Error {
         path: PathBuf,
         source: std::io::Error,
     },
-    /// Something in the environment is wrong (no home directory, bad variable).
+    /// Something in the environment is wrong (no home directory, bad variable): a
+    /// configuration error (exit 2).
     Environment { message: String, hint: String },
 }
 
 impl Error {
     pub fn exit_code(&self) -> u8 {
         match self {
-            Error::Usage(_) | Error::Config { .. } => 2,
+            Error::Usage(_) | Error::Config { .. } | Error::Environment { .. } => 2,
             Error::LoginRequired { .. } => 3,
             _ => 1,
         }

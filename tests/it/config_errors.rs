@@ -1,0 +1,126 @@
+//! Every bad configuration exits 2 with empty stdout and one line naming the file,
+//! the section and the key, and how to fix it — before any request is made.
+
+use crate::support::*;
+
+#[track_caller]
+fn config_error(config: Option<&str>, args: &[&str], needles: &[&str]) {
+    let env = TestEnv::new();
+    if let Some(c) = config {
+        env.write_config(c);
+    }
+    let run = env.run(args);
+    let path = env.aws("config").display().to_string();
+    let mut all = vec![path.as_str()];
+    all.extend_from_slice(needles);
+    run.fails(2, &all);
+    assert_eq!(run.stderr.lines().count(), 1, "one line: {}", run.stderr);
+    assert!(env.standin.requests().is_empty());
+}
+
+const SESSION: &str = "[sso-session corp]\nsso_start_url = https://d-1234567890.awsapps.com/start\nsso_region = us-east-1\n";
+
+#[test]
+fn missing_config_file() {
+    config_error(
+        None,
+        &["--profile", "dev"],
+        &["does not exist", "AWS_CONFIG_FILE"],
+    );
+}
+
+#[test]
+fn unknown_profile() {
+    config_error(
+        Some(&format!("{SESSION}[profile a]\nsso_session = corp\n")),
+        &["--profile", "dev"],
+        &["profile \"dev\" not found", "[profile dev]", "(a)"],
+    );
+}
+
+#[test]
+fn session_naming_no_section() {
+    config_error(
+        Some(
+            "[profile dev]\nsso_session = corp\nsso_account_id = 111111111111\nsso_role_name = R\n",
+        ),
+        &["--profile", "dev"],
+        &[
+            "[profile dev]",
+            "sso_session = corp",
+            "no [sso-session corp] section",
+        ],
+    );
+}
+
+#[test]
+fn missing_account_and_role() {
+    config_error(
+        Some(&format!(
+            "{SESSION}[profile dev]\nsso_helper_session = corp\nsso_helper_role_name = R\n"
+        )),
+        &["--profile", "dev"],
+        &[
+            "[profile dev]",
+            "sso_account_id",
+            "add sso_helper_account_id",
+        ],
+    );
+    config_error(
+        Some(&format!(
+            "{SESSION}[profile dev]\nsso_helper_session = corp\nsso_helper_account_id = 111111111111\n"
+        )),
+        &["--profile", "dev"],
+        &["[profile dev]", "sso_role_name"],
+    );
+}
+
+#[test]
+fn missing_session_keys() {
+    config_error(
+        Some("[sso-session corp]\nsso_region = us-east-1\n[profile dev]\nsso_session = corp\n"),
+        &["--profile", "dev"],
+        &["[sso-session corp]", "sso_start_url"],
+    );
+}
+
+#[test]
+fn account_id_not_12_digits() {
+    config_error(
+        Some(&format!(
+            "{SESSION}[profile dev]\nsso_session = corp\nsso_account_id = 12345\nsso_role_name = R\n"
+        )),
+        &["--profile", "dev"],
+        &["[profile dev]", "sso_account_id = 12345", "12-digit"],
+    );
+}
+
+#[test]
+fn session_and_profile_disagree() {
+    config_error(
+        Some(&format!(
+            "{SESSION}[profile dev]\nsso_session = corp\nsso_start_url = https://d-other.awsapps.com/start\nsso_account_id = 111111111111\nsso_role_name = R\n"
+        )),
+        &["--profile", "dev"],
+        &["[profile dev]", "sso_start_url", "[sso-session corp]"],
+    );
+}
+
+#[test]
+fn profile_without_sso_settings() {
+    config_error(
+        Some("[profile dev]\nregion = us-east-1\n"),
+        &["--profile", "dev"],
+        &["[profile dev]", "no IAM Identity Center settings"],
+    );
+}
+
+#[test]
+fn aws_config_file_is_honoured() {
+    let mut env = TestEnv::new();
+    let path = env.home().join("elsewhere.ini");
+    std::fs::write(&path, "[profile x]\nregion = a\n").unwrap();
+    env.set("AWS_CONFIG_FILE", &path.display().to_string());
+    env.run(&["--profile", "x"])
+        .fails(2, &[path.display().to_string().as_str(), "[profile x]"]);
+}

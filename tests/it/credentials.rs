@@ -1,0 +1,521 @@
+//! The credentials command end to end (SPEC §3): login, cache, refresh, import,
+//! the 401 rule, --no-login, and what lands on disk.
+
+use serde_json::json;
+
+use crate::support::*;
+
+#[test]
+fn cold_call_logs_in_then_warm_call_touches_no_network() {
+    let env = TestEnv::new();
+    env.standard_config();
+    let first = env.run(&["--profile", "dev-sso"]).json();
+    assert_eq!(first["Version"], json!(1));
+    let issued = env.standin.issued_credentials();
+    assert_eq!(issued.len(), 1);
+    assert_eq!(first["AccessKeyId"], json!(issued[0].access_key_id));
+    assert_eq!(first["SecretAccessKey"], json!(issued[0].secret_access_key));
+    assert_eq!(first["SessionToken"], json!(issued[0].session_token));
+    let exp = first["Expiration"].as_str().unwrap();
+    assert!(exp.ends_with('Z') && exp.len() == 20, "{exp}");
+    assert_eq!(first.as_object().unwrap().len(), 5);
+    // One device login: registration, authorization, browser, token.
+    assert_eq!(env.standin.count(Op::RegisterClient), 1);
+    assert_eq!(env.standin.count(Op::StartDeviceAuthorization), 1);
+    assert_eq!(env.browser_opens().len(), 1);
+    assert!(env.browser_opens()[0].starts_with(&env.standin.url()));
+
+    let requests = env.standin.requests().len();
+    let second = env.run(&["--profile", "dev-sso"]).json();
+    assert_eq!(second, first);
+    assert_eq!(
+        env.standin.requests().len(),
+        requests,
+        "a warm call makes no request"
+    );
+}
+
+#[test]
+fn self_contained_profile_and_token_shared_across_roles() {
+    let env = TestEnv::new();
+    env.standard_config();
+    env.run(&["--profile", "dev-sso"]).ok();
+    // Same session, other role: the stored token serves, no second login.
+    let admin = env.run(&["--profile", "admin"]).json();
+    assert_eq!(env.standin.count(Op::StartDeviceAuthorization), 1);
+    assert_eq!(env.standin.count(Op::GetRoleCredentials), 2);
+    let last = env.standin.issued_credentials().pop().unwrap();
+    assert_eq!(
+        (last.account_id.as_str(), last.role_name.as_str()),
+        ("111111111111", "Admin")
+    );
+    assert_eq!(admin["AccessKeyId"], json!(last.access_key_id));
+}
+
+#[test]
+fn aws_profile_and_default_are_used() {
+    let mut env = TestEnv::new();
+    env.standard_config();
+    env.set("AWS_PROFILE", "admin");
+    env.run(&[]).ok();
+    let last = env.standin.issued_credentials().pop().unwrap();
+    assert_eq!(last.role_name, "Admin");
+}
+
+#[test]
+fn files_are_in_the_aws_cli_formats_and_private() {
+    let env = TestEnv::new();
+    env.standard_config();
+    let out = env.run(&["--profile", "dev-sso"]).json();
+    let token_path = env.token_path("corp");
+    let token = TestEnv::read_json(&token_path);
+    for key in [
+        "startUrl",
+        "region",
+        "accessToken",
+        "expiresAt",
+        "clientId",
+        "clientSecret",
+        "registrationExpiresAt",
+        "refreshToken",
+    ] {
+        assert!(token.get(key).is_some(), "token file lacks {key}: {token}");
+    }
+    assert_eq!(token["startUrl"], json!(START_URL));
+    assert_eq!(token["region"], json!("us-east-1"));
+    let expires = token["expiresAt"].as_str().unwrap();
+    assert!(expires.ends_with('Z') && expires.len() == 20, "{expires}");
+    // The role credentials: aws-cli v2's cache file, named as it names it.
+    let role_path = env.aws(&format!(
+        "cli/cache/{}.json",
+        sha1_hex(r#"{"accountId":"111111111111","roleName":"ReadOnly","sessionName":"corp"}"#)
+    ));
+    let role = TestEnv::read_json(&role_path);
+    assert_eq!(role["ProviderType"], json!("sso"));
+    assert_eq!(role["Credentials"]["AccessKeyId"], out["AccessKeyId"]);
+    assert_eq!(role["Credentials"]["Expiration"], out["Expiration"]);
+    assert_eq!(role["Credentials"]["AccountId"], json!("111111111111"));
+    // The registration: aws-cli v2's cache file for this session and its scopes.
+    let reg_key = format!(
+        r#"{{"region": "us-east-1", "scopes": ["sso:account:access"], "session_name": "corp", "startUrl": "{START_URL}", "tool": "botocore"}}"#
+    );
+    let reg = TestEnv::read_json(&env.aws(&format!("sso/cache/{}.json", sha1_hex(&reg_key))));
+    assert_eq!(reg["clientId"], token["clientId"]);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        for f in [&token_path, &role_path] {
+            assert_eq!(mode(f), 0o600, "{}", f.display());
+            assert_eq!(mode(f.parent().unwrap()), 0o700, "{}", f.display());
+        }
+    }
+}
+
+#[test]
+fn a_token_from_aws_sso_login_is_used_without_a_login() {
+    let env = TestEnv::new();
+    env.standard_config();
+    let token = env.standin.seed_token();
+    env.write_cli_token("corp", &json!({
+        "startUrl": START_URL, "region": "us-east-1", "accessToken": token, "expiresAt": utc_in(3600),
+    }));
+    let out = env.run(&["--profile", "dev-sso", "--no-login"]).json();
+    assert_eq!(out["AccessKeyId"], json!(issued_keys(&env.standin)[0]));
+    assert_eq!(env.standin.count(Op::StartDeviceAuthorization), 0);
+    assert_eq!(env.standin.count(Op::RegisterClient), 0);
+    let sent = env
+        .standin
+        .requests()
+        .into_iter()
+        .find(|r| r.path == "/federation/credentials")
+        .unwrap();
+    assert_eq!(sent.header("x-amz-sso_bearer_token"), Some(token.as_str()));
+    assert_eq!(sent.query_param("role_name"), Some("ReadOnly"));
+    assert_eq!(sent.query_param("account_id"), Some("111111111111"));
+}
+
+#[test]
+fn legacy_profile_uses_the_start_url_named_token() {
+    let env = TestEnv::new();
+    env.standard_config();
+    let token = env.standin.seed_token();
+    // The older CLI's `…UTC` timestamp form is read too.
+    let expires = utc_in(3600).replace('Z', "UTC");
+    env.write_cli_token(START_URL, &json!({
+        "startUrl": START_URL, "region": "us-east-1", "accessToken": token, "expiresAt": expires,
+    }));
+    env.run(&["--profile", "legacy", "--no-login"]).json();
+    assert_eq!(
+        env.standin.issued_credentials()[0].account_id,
+        "222222222222"
+    );
+}
+
+#[test]
+fn expired_token_is_refreshed_without_a_browser() {
+    let env = TestEnv::new();
+    env.standard_config();
+    let (client_id, client_secret) = env.standin.seed_client();
+    let refresh = env.standin.seed_refresh_token(&client_id);
+    let path = env.write_cli_token(
+        "corp",
+        &json!({
+            "startUrl": START_URL, "region": "us-east-1", "accessToken": "expired-access-token",
+            "expiresAt": utc_in(-60), "clientId": client_id, "clientSecret": client_secret,
+            "registrationExpiresAt": utc_in(86400), "refreshToken": refresh,
+        }),
+    );
+    env.run(&["--profile", "dev-sso", "--no-login"]).json();
+    assert_eq!(env.standin.count(Op::CreateTokenRefresh), 1);
+    assert_eq!(env.standin.count(Op::StartDeviceAuthorization), 0);
+    assert!(env.browser_opens().is_empty());
+    let stored = TestEnv::read_json(&path);
+    assert_ne!(stored["accessToken"], json!("expired-access-token"));
+    assert_ne!(
+        stored["refreshToken"],
+        json!(refresh),
+        "the rotated refresh token is stored"
+    );
+    assert_eq!(stored["clientId"], json!(client_id));
+}
+
+#[test]
+fn token_inside_the_skew_margin_is_refreshed() {
+    let env = TestEnv::new();
+    env.standard_config();
+    let (client_id, client_secret) = env.standin.seed_client();
+    let refresh = env.standin.seed_refresh_token(&client_id);
+    let live = env.standin.seed_token();
+    env.write_cli_token(
+        "corp",
+        &json!({
+            "startUrl": START_URL, "region": "us-east-1", "accessToken": live,
+            "expiresAt": utc_in(4 * 60), "clientId": client_id, "clientSecret": client_secret,
+            "registrationExpiresAt": utc_in(86400), "refreshToken": refresh,
+        }),
+    );
+    env.run(&["--profile", "dev-sso", "--no-login"]).json();
+    assert_eq!(env.standin.count(Op::CreateTokenRefresh), 1);
+}
+
+#[test]
+fn revoked_token_401_is_discarded_then_refreshed() {
+    let env = TestEnv::new();
+    env.standard_config();
+    let (client_id, client_secret) = env.standin.seed_client();
+    let refresh = env.standin.seed_refresh_token(&client_id);
+    let token = env.standin.seed_token();
+    env.standin.revoke_access_tokens();
+    let path = env.write_cli_token(
+        "corp",
+        &json!({
+            "startUrl": START_URL, "region": "us-east-1", "accessToken": token,
+            "expiresAt": utc_in(3600), "clientId": client_id, "clientSecret": client_secret,
+            "registrationExpiresAt": utc_in(86400), "refreshToken": refresh,
+        }),
+    );
+    let out = env.run(&["--profile", "dev-sso", "--no-login"]).json();
+    assert_eq!(
+        env.standin.count(Op::GetRoleCredentials),
+        2,
+        "one 401, one success"
+    );
+    assert_eq!(env.standin.count(Op::CreateTokenRefresh), 1);
+    assert_eq!(out["AccessKeyId"], json!(issued_keys(&env.standin)[0]));
+    assert_ne!(TestEnv::read_json(&path)["accessToken"], json!(token));
+}
+
+#[test]
+fn revoked_token_without_refresh_logs_in_again() {
+    let env = TestEnv::new();
+    env.standard_config();
+    let token = env.standin.seed_token();
+    env.standin.revoke_access_tokens();
+    env.write_cli_token("corp", &json!({
+        "startUrl": START_URL, "region": "us-east-1", "accessToken": token, "expiresAt": utc_in(3600),
+    }));
+    env.run(&["--profile", "dev-sso", "--no-login"])
+        .fails(3, &["sso-helper login --profile dev-sso"]);
+    assert_eq!(env.standin.count(Op::StartDeviceAuthorization), 0);
+    env.run(&["--profile", "dev-sso"]).json();
+    assert_eq!(env.standin.count(Op::StartDeviceAuthorization), 1);
+    assert_eq!(env.browser_opens().len(), 1);
+}
+
+#[test]
+fn no_login_exits_3_and_opens_nothing() {
+    let mut env = TestEnv::new();
+    env.standard_config();
+    env.run(&["--profile", "dev-sso", "--no-login"]).fails(
+        3,
+        &[
+            "sso-session \"corp\"",
+            "--no-login",
+            "run `sso-helper login --profile dev-sso`",
+        ],
+    );
+    env.set("SSO_HELPER_NO_LOGIN", "1");
+    env.run(&["--profile", "admin"])
+        .fails(3, &["sso-helper login --profile admin"]);
+    assert!(env.standin.requests().is_empty(), "no request at all");
+    assert!(env.browser_opens().is_empty());
+}
+
+#[test]
+fn role_credentials_with_under_15_minutes_left_are_not_served() {
+    let env = TestEnv::new();
+    env.standard_config();
+    env.run(&["--profile", "dev-sso"]).ok();
+    let role_path = env.aws(&format!(
+        "cli/cache/{}.json",
+        sha1_hex(r#"{"accountId":"111111111111","roleName":"ReadOnly","sessionName":"corp"}"#)
+    ));
+    let mut role = TestEnv::read_json(&role_path);
+    role["Credentials"]["Expiration"] = json!(utc_in(14 * 60));
+    std::fs::write(&role_path, role.to_string()).unwrap();
+    env.run(&["--profile", "dev-sso"]).ok();
+    assert_eq!(env.standin.count(Op::GetRoleCredentials), 2);
+    // 16 minutes left: served from the cache, as the AWS CLI v2 wrote it.
+    role["Credentials"]["Expiration"] = json!(utc_in(16 * 60));
+    role["Credentials"]["AccessKeyId"] = json!("ASIAWRITTENBYAWSCLI");
+    std::fs::write(&role_path, serde_json::to_string_pretty(&role).unwrap()).unwrap();
+    let out = env.run(&["--profile", "dev-sso"]).json();
+    assert_eq!(out["AccessKeyId"], json!("ASIAWRITTENBYAWSCLI"));
+    assert_eq!(env.standin.count(Op::GetRoleCredentials), 2);
+}
+
+#[test]
+fn corrupt_and_foreign_cache_files_are_misses_not_crashes() {
+    let env = TestEnv::new();
+    env.standard_config();
+    let token_path = env.token_path("corp");
+    std::fs::create_dir_all(token_path.parent().unwrap()).unwrap();
+    std::fs::write(&token_path, "{not json").unwrap();
+    env.run(&["--profile", "dev-sso", "--no-login"])
+        .fails(3, &["is missing"]);
+    assert_eq!(
+        std::fs::read_to_string(&token_path).unwrap(),
+        "{not json",
+        "left alone"
+    );
+    // A token for another start URL under the same session name is never sent.
+    let other = env.standin.seed_token();
+    env.write_cli_token("corp", &json!({
+        "startUrl": "https://d-other.awsapps.com/start", "region": "us-east-1", "accessToken": other, "expiresAt": utc_in(3600),
+    }));
+    env.run(&["--profile", "dev-sso", "--no-login"])
+        .fails(3, &[]);
+    assert!(env.standin.requests().is_empty());
+    // A real login replaces it.
+    env.run(&["--profile", "dev-sso"]).json();
+    assert_eq!(
+        TestEnv::read_json(&token_path)["startUrl"],
+        json!(START_URL)
+    );
+    // A corrupt role-credential file is a miss too.
+    let role_dir = env.aws("cli/cache");
+    for entry in std::fs::read_dir(&role_dir).unwrap() {
+        std::fs::write(entry.unwrap().path(), "[]").unwrap();
+    }
+    env.run(&["--profile", "dev-sso"]).json();
+    assert_eq!(env.standin.count(Op::GetRoleCredentials), 2);
+}
+
+#[test]
+fn denied_login_fails_clearly() {
+    let env = TestEnv::with(StandInConfig {
+        approval: Approval::Deny,
+        ..Default::default()
+    });
+    env.standard_config();
+    env.run(&["--profile", "dev-sso"]).fails(
+        1,
+        &[
+            "denied in the browser",
+            "sso-helper login --profile dev-sso",
+        ],
+    );
+    assert!(!env.token_path("corp").exists());
+}
+
+#[test]
+fn expired_device_code_fails_clearly() {
+    let env = TestEnv::with(StandInConfig {
+        approval: Approval::Never,
+        device_code_ttl_secs: 2,
+        ..Default::default()
+    });
+    env.standard_config();
+    env.run(&["--profile", "dev-sso"]).fails(
+        1,
+        &[
+            "expired before it was approved",
+            "run `sso-helper login --profile dev-sso` again",
+        ],
+    );
+}
+
+#[test]
+fn slow_down_lengthens_the_poll_interval() {
+    let env = TestEnv::with(StandInConfig {
+        approval: Approval::Never,
+        slow_down_polls: 1,
+        ..Default::default()
+    });
+    env.standard_config();
+    // The browser never approves by itself; approve after the slow_down answer.
+    let started = std::time::Instant::now();
+    let handle = {
+        let cmd_env = env.env();
+        std::thread::spawn(move || {
+            std::process::Command::new(BIN)
+                .args(["--profile", "dev-sso"])
+                .env_clear()
+                .envs(cmd_env)
+                .output()
+                .unwrap()
+        })
+    };
+    // Wait for the first poll, then approve by visiting the page the browser was given.
+    while env.standin.count(Op::CreateTokenDevice) < 1 {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    env.standin.set_approval(Approval::Approve);
+    while env.browser_opens().is_empty() {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let url = env.browser_opens()[0].clone();
+    let status = std::process::Command::new("curl")
+        .args(["-fsS", "-o", "/dev/null", &url])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let run = env.finish(handle.join().unwrap());
+    run.json();
+    // First poll: slow_down, so the next waits interval (1) + 5 = 6 seconds.
+    assert!(
+        started.elapsed() >= std::time::Duration::from_secs(6),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(env.standin.count(Op::CreateTokenDevice), 2);
+}
+
+#[test]
+fn no_browser_prints_the_url_and_code_and_opens_nothing() {
+    // Nobody approves: the code expires after 2 s.
+    let env = TestEnv::with(StandInConfig {
+        approval: Approval::Never,
+        device_code_ttl_secs: 2,
+        ..Default::default()
+    });
+    env.standard_config();
+    let run = env.run(&["--profile", "dev-sso", "--no-browser"]);
+    assert!(env.browser_opens().is_empty());
+    assert!(run.stderr.contains("with the code "), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains(&format!("open {}/device?user_code=", env.standin.url())),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn transient_server_errors_are_retried() {
+    let env = TestEnv::new();
+    env.standard_config();
+    env.standin.fail_next(Op::GetRoleCredentials, 500, 2);
+    env.run(&["--profile", "dev-sso"]).json();
+    assert_eq!(env.standin.count(Op::GetRoleCredentials), 3);
+    // Past the retry limit the error names the operation, host and AWS error.
+    let env = TestEnv::new();
+    env.standard_config();
+    env.run(&["--profile", "dev-sso"]).ok();
+    std::fs::remove_dir_all(env.aws("cli/cache")).unwrap();
+    env.standin.fail_next(Op::GetRoleCredentials, 500, 10);
+    env.run(&["--profile", "dev-sso"])
+        .fails(1, &["GetRoleCredentials", "127.0.0.1", "HTTP 500"]);
+    assert_eq!(env.standin.count(Op::GetRoleCredentials), 1 + 4);
+}
+
+#[test]
+fn unknown_role_is_reported_not_retried() {
+    let env = TestEnv::new();
+    env.write_config(&format!(
+        "[profile p]\nsso_helper_start_url = {START_URL}\nsso_helper_region = us-east-1\nsso_helper_account_id = 999999999999\nsso_helper_role_name = Nope\n"
+    ));
+    env.run(&["--profile", "p"])
+        .fails(1, &["GetRoleCredentials", "HTTP 404", "sso_account_id"]);
+    assert_eq!(env.standin.count(Op::GetRoleCredentials), 1);
+}
+
+#[test]
+fn verbose_logs_requests_without_secrets() {
+    let env = TestEnv::new();
+    env.standard_config();
+    let run = env.run(&["--profile", "dev-sso", "-v"]);
+    run.ok();
+    for op in [
+        "RegisterClient",
+        "StartDeviceAuthorization",
+        "CreateToken",
+        "GetRoleCredentials",
+    ] {
+        assert!(run.stderr.contains(op), "-v names {op}:\n{}", run.stderr);
+    }
+    // `env.run` already searched stderr for every secret; the stdout secrets too:
+    let out: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert!(
+        !run.stderr
+            .contains(out["SecretAccessKey"].as_str().unwrap())
+    );
+    let mut env2 = TestEnv::new();
+    env2.standard_config();
+    env2.set("SSO_HELPER_LOG", "debug");
+    let run = env2.run(&["--profile", "dev-sso"]);
+    assert!(
+        run.stderr
+            .contains("GetRoleCredentials GET /federation/credentials"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn endpoints_come_from_the_standard_variables() {
+    let mut env = TestEnv::new();
+    env.standard_config();
+    // Only the global variable: both APIs use it.
+    env.set("AWS_ENDPOINT_URL_SSO", "");
+    env.set("AWS_ENDPOINT_URL_SSO_OIDC", "");
+    let url = env.standin.url();
+    env.set("AWS_ENDPOINT_URL", &url);
+    env.run(&["--profile", "dev-sso"]).json();
+    // Plain http to a host that is not loopback is refused before any request.
+    let mut env = TestEnv::new();
+    env.standard_config();
+    env.set("AWS_ENDPOINT_URL_SSO_OIDC", "http://sso.example.com");
+    env.run(&["--profile", "dev-sso"])
+        .fails(2, &["AWS_ENDPOINT_URL_SSO_OIDC", "http://"]);
+}
+
+#[test]
+fn help_and_version() {
+    let env = TestEnv::new();
+    let help = env.run(&["--help"]);
+    help.ok();
+    assert!(
+        help.stdout
+            .contains("credential_process = sso-helper --profile dev")
+    );
+    assert!(help.stdout.contains("--no-login"));
+    let v = env.run(&["--version"]);
+    assert_eq!(
+        v.stdout.trim(),
+        format!("sso-helper {}", env!("CARGO_PKG_VERSION"))
+    );
+    env.run(&["--frobnicate"])
+        .fails(2, &["--frobnicate", "--help"]);
+}

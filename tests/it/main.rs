@@ -1,0 +1,7 @@
+//! End-to-end tests: the real binary, a temp HOME, a cleared environment, and the
+//! project's IAM Identity Center stand-in on 127.0.0.1.
+
+mod compat;
+mod config_errors;
+mod credentials;
+mod support;

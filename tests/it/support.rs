@@ -1,0 +1,238 @@
+//! The test harness: a fresh HOME, the stand-in on 127.0.0.1, a browser script on
+//! PATH, and the real binary run with a cleared environment. Every run checks that
+//! no secret the stand-in issued appears on stderr.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+pub use sso_standin::{Approval, Config as StandInConfig, Op, StandIn};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_sso-helper");
+pub const START_URL: &str = "https://d-1234567890.awsapps.com/start";
+
+pub struct TestEnv {
+    pub home: tempfile::TempDir,
+    pub standin: StandIn,
+    pub browser_log: PathBuf,
+    vars: Vec<(String, String)>,
+}
+
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    #[track_caller]
+    pub fn ok(&self) -> &Run {
+        assert_eq!(self.code, 0, "expected success; stderr:\n{}", self.stderr);
+        self
+    }
+
+    #[track_caller]
+    pub fn json(&self) -> serde_json::Value {
+        self.ok();
+        serde_json::from_str(self.stdout.trim())
+            .unwrap_or_else(|e| panic!("stdout is not one JSON document ({e}): {:?}", self.stdout))
+    }
+
+    /// A failure: the expected exit code, empty stdout, and one stderr line that
+    /// contains every needle.
+    #[track_caller]
+    pub fn fails(&self, code: i32, needles: &[&str]) -> &Run {
+        assert_eq!(self.code, code, "exit code; stderr:\n{}", self.stderr);
+        assert_eq!(self.stdout, "", "stdout must stay empty on failure");
+        let last = self.stderr.lines().last().unwrap_or("");
+        for n in needles {
+            assert!(
+                last.contains(n),
+                "stderr's last line lacks {n:?}:\n{}",
+                self.stderr
+            );
+        }
+        self
+    }
+}
+
+impl TestEnv {
+    pub fn new() -> TestEnv {
+        TestEnv::with(StandInConfig::default())
+    }
+
+    pub fn with(config: StandInConfig) -> TestEnv {
+        let home = tempfile::tempdir().expect("temp home");
+        let browser_log = home.path().join("browser.log");
+        TestEnv {
+            home,
+            standin: StandIn::start(config),
+            browser_log,
+            vars: Vec::new(),
+        }
+    }
+
+    pub fn home(&self) -> &Path {
+        self.home.path()
+    }
+
+    pub fn aws(&self, rel: &str) -> PathBuf {
+        self.home().join(".aws").join(rel)
+    }
+
+    pub fn set(&mut self, k: &str, v: &str) -> &mut TestEnv {
+        self.vars.push((k.into(), v.into()));
+        self
+    }
+
+    pub fn write_config(&self, text: &str) {
+        let path = self.aws("config");
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+
+    /// Both layouts of SPEC §2 against the stand-in's start URL.
+    pub fn standard_config(&self) {
+        self.write_config(&format!(
+            "[sso-session corp]\n\
+             sso_start_url = {START_URL}\n\
+             sso_region = us-east-1\n\
+             sso_registration_scopes = sso:account:access\n\
+             \n\
+             [profile dev-sso]\n\
+             sso_session = corp\n\
+             sso_account_id = 111111111111\n\
+             sso_role_name = ReadOnly\n\
+             \n\
+             [profile dev]\n\
+             credential_process = {BIN} --profile dev-sso\n\
+             \n\
+             [profile admin]\n\
+             credential_process = {BIN} --profile admin\n\
+             sso_helper_session = corp\n\
+             sso_helper_account_id = 111111111111\n\
+             sso_helper_role_name = Admin\n\
+             region = eu-west-1\n\
+             \n\
+             [profile legacy]\n\
+             sso_helper_start_url = {START_URL}\n\
+             sso_helper_region = us-east-1\n\
+             sso_helper_account_id = 222222222222\n\
+             sso_helper_role_name = ReadOnly\n"
+        ));
+    }
+
+    /// The PATH directory holding the browser script.
+    pub fn browser_dir() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/browser")
+    }
+
+    /// The environment every run gets: nothing of the developer's.
+    pub fn env(&self) -> Vec<(String, String)> {
+        let mut v = vec![
+            ("HOME".to_string(), self.home().display().to_string()),
+            (
+                "PATH".to_string(),
+                format!(
+                    "{}:/usr/local/bin:/usr/bin:/bin",
+                    Self::browser_dir().display()
+                ),
+            ),
+            ("AWS_ENDPOINT_URL_SSO".to_string(), self.standin.url()),
+            ("AWS_ENDPOINT_URL_SSO_OIDC".to_string(), self.standin.url()),
+            (
+                "SSO_TEST_BROWSER_LOG".to_string(),
+                self.browser_log.display().to_string(),
+            ),
+        ];
+        v.extend(self.vars.iter().cloned());
+        v
+    }
+
+    pub fn command(&self, program: &str, args: &[&str]) -> Command {
+        let mut c = Command::new(program);
+        c.args(args)
+            .env_clear()
+            .envs(self.env())
+            .current_dir(self.home())
+            .stdin(Stdio::null());
+        c
+    }
+
+    /// Runs sso-helper.
+    #[track_caller]
+    pub fn run(&self, args: &[&str]) -> Run {
+        let out = self.command(BIN, args).output().expect("run sso-helper");
+        self.finish(out)
+    }
+
+    /// Checks a finished process's stderr for secrets and wraps it.
+    #[track_caller]
+    pub fn finish(&self, out: Output) -> Run {
+        let run = Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        };
+        self.assert_no_secret_in(&run.stderr, "stderr");
+        run
+    }
+
+    #[track_caller]
+    pub fn assert_no_secret_in(&self, text: &str, what: &str) {
+        let secrets = self.standin.secrets();
+        for s in &secrets {
+            assert!(
+                !text.contains(s.as_str()),
+                "a secret issued by the stand-in appears in {what}:\n{text}"
+            );
+        }
+    }
+
+    /// URLs the browser script was asked to open.
+    pub fn browser_opens(&self) -> Vec<String> {
+        std::fs::read_to_string(&self.browser_log)
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_string)
+            .collect()
+    }
+
+    /// Writes a token file the way `aws sso login` does.
+    pub fn write_cli_token(&self, cache_key: &str, body: &serde_json::Value) -> PathBuf {
+        let path = self.aws(&format!("sso/cache/{}.json", sha1_hex(cache_key)));
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, serde_json::to_vec_pretty(body).unwrap()).unwrap();
+        path
+    }
+
+    pub fn token_path(&self, cache_key: &str) -> PathBuf {
+        self.aws(&format!("sso/cache/{}.json", sha1_hex(cache_key)))
+    }
+
+    pub fn read_json(path: &Path) -> serde_json::Value {
+        serde_json::from_slice(
+            &std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display())),
+        )
+        .unwrap()
+    }
+}
+
+pub fn sha1_hex(s: &str) -> String {
+    sso_helper::store::sha1_hex(s)
+}
+
+/// `YYYY-MM-DDTHH:MM:SSZ`, `secs` from now.
+pub fn utc_in(secs: i64) -> String {
+    sso_helper::timestamp::format_utc(
+        time::OffsetDateTime::now_utc() + time::Duration::seconds(secs),
+    )
+}
+
+/// The access key ids the stand-in issued, in order.
+pub fn issued_keys(s: &StandIn) -> Vec<String> {
+    s.issued_credentials()
+        .into_iter()
+        .map(|c| c.access_key_id)
+        .collect()
+}
