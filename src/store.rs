@@ -408,17 +408,14 @@ mod tests {
 
     const URL: &str = "https://d-90670000aa.awsapps.com/start";
 
+    fn file_name(p: &Path) -> String {
+        p.file_name().unwrap().to_string_lossy().into_owned()
+    }
+
     #[test]
     fn token_file_names_match_the_aws_cli() {
         let s = FileStore::new(Path::new("/h/.aws"));
-        let name = |sess: &SsoSession| {
-            s.token_path(sess)
-                .file_name()
-                .unwrap()
-                .to_str()
-                .unwrap()
-                .to_string()
-        };
+        let name = |sess: &SsoSession| file_name(&s.token_path(sess));
         assert_eq!(
             name(&session(None, URL, &[])),
             "2d4c8509422e455e1af0cfec2a15abb2c6ae75c6.json"
@@ -448,14 +445,7 @@ mod tests {
     #[test]
     fn registration_file_names_match_the_aws_cli() {
         let s = FileStore::new(Path::new("/h/.aws"));
-        let name = |sess: &SsoSession| {
-            s.registration_path(sess)
-                .file_name()
-                .unwrap()
-                .to_str()
-                .unwrap()
-                .to_string()
-        };
+        let name = |sess: &SsoSession| file_name(&s.registration_path(sess));
         assert_eq!(
             name(&session(Some("corp"), URL, &[])),
             "dd182ba64710c58def0b9980449df93033674740.json"
@@ -478,12 +468,7 @@ mod tests {
             role_name: "ReadOnly".into(),
         };
         assert_eq!(
-            FileStore::new(Path::new("/h"))
-                .role_path(&key)
-                .file_name()
-                .unwrap()
-                .to_str()
-                .unwrap(),
+            file_name(&FileStore::new(Path::new("/h")).role_path(&key)),
             "e83cab308910340ce11a566ebf0b9e96b40f6c39.json"
         );
     }

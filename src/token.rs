@@ -92,6 +92,23 @@ mod tests {
     }
 
     #[test]
+    fn debug_output_hides_every_secret() {
+        let mut t = token(NOW);
+        t.access_token = Secret::new("aoaSECRET1");
+        t.refresh_token = Some(Secret::new("aorSECRET2"));
+        t.registration.as_mut().unwrap().client_secret = Secret::new("csSECRET3");
+        let creds = crate::portal::RoleCredentials {
+            access_key_id: "ASIAPUBLIC".into(),
+            secret_access_key: Secret::new("skSECRET4"),
+            session_token: Secret::new("stSECRET5"),
+            expiration: NOW,
+        };
+        let shown = format!("{t:?} {t:#?} {creds:?} {creds:#?}");
+        assert!(!shown.contains("SECRET"), "{shown}");
+        assert!(shown.contains("ASIAPUBLIC"));
+    }
+
+    #[test]
     fn usable_beyond_five_minutes_only() {
         assert!(token(NOW + Duration::minutes(5) + Duration::seconds(1)).is_usable(NOW));
         assert!(!token(NOW + Duration::minutes(5)).is_usable(NOW));
