@@ -3,13 +3,14 @@
 //! a 401 discards the token and goes back to the refresh step. The warm path reads
 //! the config and one cache file and touches nothing else: no HTTP agent, no TLS.
 
-use time::Duration;
+use time::{Duration, OffsetDateTime};
 
 use crate::config::{ConfigFile, RoleProfile, SsoSession, aws_dir, config_path};
 use crate::context::Context;
 use crate::endpoints::{self, Service};
 use crate::error::{Error, Result};
 use crate::http::Http;
+use crate::lock::{Guard, Locks};
 use crate::login::{self, LoginOptions};
 use crate::oidc::Oidc;
 use crate::portal::{Portal, RoleCredentials, is_unauthorized};
@@ -40,17 +41,23 @@ pub struct Session<'c> {
     pub config: ConfigFile,
     pub profile: String,
     pub store: Box<dyn Store>,
+    locks: Locks,
+    /// When this process began: a sign-in failure recorded after it is ours too.
+    started: OffsetDateTime,
 }
 
 impl<'c> Session<'c> {
     pub fn open(ctx: &'c Context, profile: Option<&str>) -> Result<Session<'c>> {
+        let started = ctx.now();
         let config = ConfigFile::load(&config_path(ctx)?)?;
-        let store = Box::new(FileStore::new(&aws_dir(ctx)?));
+        let aws = aws_dir(ctx)?;
         Ok(Session {
             ctx,
             config,
             profile: profile_name(ctx, profile),
-            store,
+            store: Box::new(FileStore::new(&aws)),
+            locks: Locks::new(&aws),
+            started,
         })
     }
 
@@ -72,42 +79,80 @@ impl<'c> Session<'c> {
         }
     }
 
-    /// A usable token for `session`: stored, refreshed, imported or from a new login
-    /// (steps 2–5). `discarded` is a token the portal just rejected: its refresh
-    /// token may still serve.
+    /// Takes the session's lock, telling the user when another process holds it.
+    fn lock_session(&self, session: &SsoSession) -> Result<(Guard, String)> {
+        let key = format!("session:{}", session.cache_key());
+        let waiting = format!(
+            "sso-helper: waiting for the sign-in to {} in progress in another process",
+            session.describe()
+        );
+        Ok((self.locks.acquire(self.ctx, &key, Some(&waiting))?, key))
+    }
+
+    /// A usable token for `session`: stored, refreshed, imported or from a new
+    /// sign-in (steps 2–5). `rejected` is a token the portal just refused: it is
+    /// discarded, but its refresh token may still serve.
+    ///
+    /// The stored token is read without a lock; everything else happens under the
+    /// session's lock, after looking again, so concurrent processes wait for the one
+    /// sign-in in progress and then use its token.
     pub fn token(
         &self,
         http: &Http<'_>,
         session: &SsoSession,
         opts: &Options,
-        discarded: Option<Token>,
+        rejected: Option<&Token>,
     ) -> Result<Token> {
         let ctx = self.ctx;
+        if rejected.is_none()
+            && let Some(t) = self.store.load_token(session)
+            && t.is_usable(ctx.now())
+        {
+            ctx.debug(|| format!("using the stored token for {}", session.describe()));
+            return Ok(t);
+        }
+        let (_guard, key) = self.lock_session(session)?;
+        // Look again: another process may have done the work while this one waited.
         let now = ctx.now();
-        let stored = match discarded {
-            Some(t) => Some(t),
-            None => self.store.load_token(session),
-        };
-        if let Some(t) = &stored {
-            if t.is_usable(now) {
-                ctx.debug(|| format!("using the stored token for {}", session.describe()));
-                return Ok(t.clone());
-            }
-            if t.refresh_material(now).is_some() {
-                let oidc = Oidc {
-                    http,
-                    base: self.endpoint(Service::Oidc, session)?,
-                };
-                if let Some(fresh) = login::refresh(ctx, &oidc, session, t)? {
-                    self.store.save_token(session, &fresh)?;
-                    return Ok(fresh);
+        let stored = self.store.load_token(session);
+        let is_rejected = |t: &Token| rejected.is_some_and(|r| r.access_token == t.access_token);
+        if let Some(t) = &stored
+            && t.is_usable(now)
+            && !is_rejected(t)
+        {
+            ctx.debug(|| format!("another process signed in to {}", session.describe()));
+            return Ok(t.clone());
+        }
+        if let Some(err) = self.locks.failure_since(&key, self.started) {
+            return Err(err);
+        }
+        let candidate = match rejected {
+            Some(r) => {
+                if stored.as_ref().is_some_and(is_rejected) {
+                    self.store.delete_token(session)?;
                 }
+                let mut dead = r.clone();
+                dead.expires_at = now - Duration::seconds(1);
+                Some(dead)
+            }
+            None => stored,
+        };
+        if let Some(t) = &candidate
+            && t.refresh_material(now).is_some()
+        {
+            let oidc = Oidc {
+                http,
+                base: self.endpoint(Service::Oidc, session)?,
+            };
+            if let Some(fresh) = login::refresh(ctx, &oidc, session, t)? {
+                self.store.save_token(session, &fresh)?;
+                return Ok(fresh);
             }
         }
         // Step 4, importing a token `aws sso login` wrote, is the load above while the
         // store is the AWS CLI's own cache.
         if opts.no_login || ctx.flag("SSO_HELPER_NO_LOGIN") {
-            let why = match stored {
+            let why = match candidate {
                 Some(_) => "has expired and cannot be refreshed",
                 None => "is missing",
             };
@@ -119,11 +164,25 @@ impl<'c> Session<'c> {
                 login_hint: format!("run `{}`", self.login_hint()),
             });
         }
-        self.login(http, session, opts)
+        let result = self.sign_in(http, session, opts);
+        if let Err(e) = &result {
+            self.locks.record_failure(ctx, &key, e);
+        }
+        result
     }
 
-    /// A new browser login, stored.
+    /// `sso-helper login`: a new sign-in whatever is stored, under the session's lock.
     pub fn login(&self, http: &Http<'_>, session: &SsoSession, opts: &Options) -> Result<Token> {
+        let (_guard, key) = self.lock_session(session)?;
+        let result = self.sign_in(http, session, opts);
+        if let Err(e) = &result {
+            self.locks.record_failure(self.ctx, &key, e);
+        }
+        result
+    }
+
+    /// A new browser sign-in, stored. Callers hold the session's lock.
+    fn sign_in(&self, http: &Http<'_>, session: &SsoSession, opts: &Options) -> Result<Token> {
         let oidc = Oidc {
             http,
             base: self.endpoint(Service::Oidc, session)?,
@@ -143,7 +202,9 @@ impl<'c> Session<'c> {
         Ok(token)
     }
 
-    /// Role credentials for a resolved profile (steps 1–5 and the 401 rule).
+    /// Role credentials for a resolved profile (steps 1–5 and the 401 rule). The
+    /// cache is read without a lock; a fetch happens under the role's own lock,
+    /// taken once the token is in hand, so different roles fetch in parallel.
     pub fn role_credentials(
         &self,
         target: &RoleProfile,
@@ -155,9 +216,12 @@ impl<'c> Session<'c> {
             account_id: target.account_id.clone(),
             role_name: target.role_name.clone(),
         };
-        if let Some(c) = self.store.load_role_credentials(&key)
-            && c.expiration - ctx.now() >= MIN_LIFETIME
-        {
+        let cached = || {
+            self.store
+                .load_role_credentials(&key)
+                .filter(|c| c.expiration - ctx.now() >= MIN_LIFETIME)
+        };
+        if let Some(c) = cached() {
             ctx.debug(|| "serving cached role credentials".into());
             return Ok(c);
         }
@@ -167,6 +231,17 @@ impl<'c> Session<'c> {
             base: self.endpoint(Service::Portal, &target.session)?,
         };
         let token = self.token(&http, &target.session, opts, None)?;
+        let lock_key = format!(
+            "role:{}:{}:{}",
+            target.session.cache_key(),
+            target.account_id,
+            target.role_name
+        );
+        let _guard = self.locks.acquire(ctx, &lock_key, None)?;
+        if let Some(c) = cached() {
+            ctx.debug(|| "another process fetched these role credentials".into());
+            return Ok(c);
+        }
         let creds = match portal.get_role_credentials(
             &token.access_token,
             &target.account_id,
@@ -174,10 +249,7 @@ impl<'c> Session<'c> {
         ) {
             Err(e) if is_unauthorized(&e) => {
                 ctx.debug(|| "the portal rejected the token (401); discarding it".into());
-                self.store.delete_token(&target.session)?;
-                let mut dead = token;
-                dead.expires_at = ctx.now() - Duration::seconds(1);
-                let token = self.token(&http, &target.session, opts, Some(dead))?;
+                let token = self.token(&http, &target.session, opts, Some(&token))?;
                 portal.get_role_credentials(
                     &token.access_token,
                     &target.account_id,

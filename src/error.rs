@@ -47,6 +47,8 @@ pub enum Error {
         path: PathBuf,
         source: std::io::Error,
     },
+    /// The failure another process recorded for the sign-in this one waited on.
+    Shared { message: String, exit_code: u8 },
     /// Something in the environment is wrong (no home directory, bad variable): a
     /// configuration error (exit 2).
     Environment { message: String, hint: String },
@@ -57,6 +59,7 @@ impl Error {
         match self {
             Error::Usage(_) | Error::Config { .. } | Error::Environment { .. } => 2,
             Error::LoginRequired { .. } => 3,
+            Error::Shared { exit_code, .. } => *exit_code,
             _ => 1,
         }
     }
@@ -135,7 +138,9 @@ impl fmt::Display for Error {
                 path,
                 source,
             } => write!(f, "cannot {action} {}: {source}", path.display()),
-            Error::Environment { message, .. } => write!(f, "{message}"),
+            Error::Environment { message, .. } | Error::Shared { message, .. } => {
+                write!(f, "{message}")
+            }
         }
     }
 }

@@ -303,14 +303,14 @@ fn py_json_str(s: &str) -> String {
 }
 
 /// Reads a JSON file; any problem (absent, unreadable, corrupt, wrong shape) is a miss.
-fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Option<T> {
+pub(crate) fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Option<T> {
     let bytes = fs::read(path).ok()?;
     serde_json::from_slice(&bytes).ok()
 }
 
 /// Writes `value` as JSON to `path` atomically: a 0600 temp file in the same 0700
 /// directory, flushed to disk, then renamed over the target.
-fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
+pub(crate) fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
     let dir = path.parent().expect("cache files live in a directory");
     let io_err = |action: &'static str, p: &Path| {
         let p = p.to_path_buf();
@@ -353,7 +353,7 @@ fn remove(path: &Path) -> Result<()> {
 }
 
 #[cfg(unix)]
-fn ensure_private_dir(dir: &Path) -> std::io::Result<()> {
+pub(crate) fn ensure_private_dir(dir: &Path) -> std::io::Result<()> {
     use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
     if !dir.is_dir() {
         fs::DirBuilder::new()
@@ -369,7 +369,7 @@ fn ensure_private_dir(dir: &Path) -> std::io::Result<()> {
 }
 
 #[cfg(not(unix))]
-fn ensure_private_dir(dir: &Path) -> std::io::Result<()> {
+pub(crate) fn ensure_private_dir(dir: &Path) -> std::io::Result<()> {
     fs::create_dir_all(dir)
 }
 

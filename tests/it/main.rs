@@ -2,6 +2,7 @@
 //! project's IAM Identity Center stand-in on 127.0.0.1.
 
 mod compat;
+mod concurrency;
 mod config_errors;
 mod credentials;
 mod support;

@@ -1,0 +1,190 @@
+//! One sign-in at a time (SPEC §5): cross-process advisory locks per SSO session
+//! and per (session, account, role), and the record a failed sign-in leaves for the
+//! processes that waited on it.
+//!
+//! Files live in `~/.aws/sso-helper/` (0700; files 0600) whichever store is in use,
+//! hold no secret, and are never deleted. The lock is the OS's (`File::lock`), so a
+//! holder that dies — even by SIGKILL — releases it.
+
+use std::fs::{File, OpenOptions};
+use std::io::ErrorKind;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::context::Context;
+use crate::error::{Error, Result};
+use crate::store::{ensure_private_dir, read_json, sha1_hex, write_json};
+
+pub struct Locks {
+    dir: PathBuf,
+}
+
+/// A held lock; dropping it releases it.
+#[derive(Debug)]
+pub struct Guard {
+    _file: File,
+}
+
+/// What a failed sign-in leaves behind for its waiters.
+#[derive(Serialize, Deserialize)]
+struct Failure {
+    /// Unix seconds (with fraction) when the failure was recorded.
+    at: f64,
+    /// The one-line message, without the `sso-helper: ` prefix.
+    message: String,
+    exit_code: u8,
+}
+
+impl Locks {
+    pub fn new(aws_dir: &Path) -> Locks {
+        Locks {
+            dir: aws_dir.join("sso-helper"),
+        }
+    }
+
+    fn path(&self, key: &str, ext: &str) -> PathBuf {
+        self.dir.join(format!("{}.{ext}", sha1_hex(key)))
+    }
+
+    /// Takes the lock named `key`. When another process holds it, `waiting` is shown
+    /// (if given) and the call blocks until the lock is free.
+    pub fn acquire(&self, ctx: &Context, key: &str, waiting: Option<&str>) -> Result<Guard> {
+        let path = self.path(key, "lock");
+        let io = |action: &'static str, p: &Path| {
+            let p = p.to_path_buf();
+            move |source| Error::Io {
+                action,
+                path: p,
+                source,
+            }
+        };
+        ensure_private_dir(&self.dir).map_err(io("create directory", &self.dir))?;
+        let file = open_lock_file(&path).map_err(io("open lock file", &path))?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                if let Some(msg) = waiting {
+                    ctx.show(msg);
+                }
+                ctx.debug(|| format!("waiting for lock {}", path.display()));
+                file.lock().map_err(io("lock", &path))?;
+            }
+            Err(std::fs::TryLockError::Error(e)) if e.kind() == ErrorKind::Unsupported => {
+                // A file system without locks: go on unguarded rather than fail.
+                ctx.debug(|| format!("file locks unsupported at {}", path.display()));
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(io("lock", &path)(e)),
+        }
+        Ok(Guard { _file: file })
+    }
+
+    /// Records that the work guarded by `key` failed with `err`, now.
+    pub fn record_failure(&self, ctx: &Context, key: &str, err: &Error) {
+        let line = crate::error::one_line(err);
+        let failure = Failure {
+            at: unix_seconds(ctx.now()),
+            message: line.trim_start_matches("sso-helper: ").to_string(),
+            exit_code: err.exit_code(),
+        };
+        if let Err(e) = write_json(&self.path(key, "failure.json"), &failure) {
+            ctx.debug(|| format!("could not record the failure: {e}"));
+        }
+    }
+
+    /// The failure recorded for `key` at or after `since` (the start of this process):
+    /// a waiter reports it instead of starting the same doomed work again.
+    pub fn failure_since(&self, key: &str, since: OffsetDateTime) -> Option<Error> {
+        let f: Failure = read_json(&self.path(key, "failure.json"))?;
+        (f.at >= unix_seconds(since)).then(|| Error::Shared {
+            message: f.message,
+            exit_code: f.exit_code,
+        })
+    }
+}
+
+fn unix_seconds(t: OffsetDateTime) -> f64 {
+    t.unix_timestamp_nanos() as f64 / 1e9
+}
+
+#[cfg(unix)]
+fn open_lock_file(path: &Path) -> std::io::Result<File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        .open(path)
+}
+
+#[cfg(not(unix))]
+fn open_lock_file(path: &Path) -> std::io::Result<File> {
+    OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    #[test]
+    fn a_second_holder_waits_until_the_first_releases() {
+        let dir = tempfile::tempdir().unwrap();
+        let ctx = Context::for_test(&[], None, datetime!(2026-11-23 12:00:00 UTC));
+        let locks = Locks::new(dir.path());
+        let first = locks.acquire(&ctx, "session:corp", None).unwrap();
+        let path = locks.path("session:corp", "lock");
+        let (tx, rx) = std::sync::mpsc::channel();
+        let waiter = std::thread::spawn(move || {
+            let ctx = Context::for_test(&[], None, datetime!(2026-11-23 12:00:00 UTC));
+            let locks = Locks {
+                dir: path.parent().unwrap().to_path_buf(),
+            };
+            let g = locks
+                .acquire(&ctx, "session:corp", Some("waiting"))
+                .unwrap();
+            tx.send(ctx.shown()).unwrap();
+            drop(g);
+        });
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        assert!(rx.try_recv().is_err(), "the waiter must still be waiting");
+        drop(first);
+        let shown = rx.recv_timeout(std::time::Duration::from_secs(10)).unwrap();
+        assert_eq!(shown, vec!["waiting".to_string()]);
+        waiter.join().unwrap();
+        // The lock file stays; it is never deleted.
+        assert!(locks.path("session:corp", "lock").exists());
+    }
+
+    #[test]
+    fn failures_reach_waiters_that_started_before_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let at = datetime!(2026-11-23 12:00:00 UTC);
+        let ctx = Context::for_test(&[], None, at);
+        let locks = Locks::new(dir.path());
+        let err = Error::Login {
+            message: "the sign-in was denied".into(),
+            hint: "run it again".into(),
+        };
+        locks.record_failure(&ctx, "k", &err);
+        let seen = locks
+            .failure_since("k", at - time::Duration::seconds(5))
+            .unwrap();
+        assert_eq!(crate::error::one_line(&seen), crate::error::one_line(&err));
+        assert_eq!(seen.exit_code(), 1);
+        assert!(
+            locks
+                .failure_since("k", at + time::Duration::seconds(1))
+                .is_none()
+        );
+        assert!(locks.failure_since("other", at).is_none());
+    }
+}
