@@ -97,7 +97,7 @@ impl Locks {
     /// a waiter reports it instead of starting the same doomed work again.
     pub fn failure_since(&self, key: &str, since: OffsetDateTime) -> Option<Error> {
         let f: Failure = read_json(&self.path(key, "failure.json"))?;
-        (f.at >= unix_seconds(since)).then(|| Error::Shared {
+        (f.at >= unix_seconds(since)).then_some(Error::Shared {
             message: f.message,
             exit_code: f.exit_code,
         })
