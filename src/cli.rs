@@ -14,8 +14,8 @@ pub const HELP: &str = "\
 sso-helper — AWS IAM Identity Center (AWS SSO) credentials for every AWS CLI and SDK
 
 USAGE:
-    sso-helper [--profile NAME] [--no-login] [--no-browser] [-v]
-    sso-helper login [--profile NAME] [--no-browser] [-v]
+    sso-helper [--profile NAME] [--no-login] [--no-browser] [--flow FLOW] [-v]
+    sso-helper login [--profile NAME] [--no-browser] [--flow FLOW] [-v]
 
 Use it from ~/.aws/config:
     [profile dev]
@@ -29,15 +29,20 @@ COMMANDS:
              credentials while 15 minutes or more are left, else GetRoleCredentials
              with the stored SSO token (refreshed silently when it can be), else a
              browser sign-in first.
-    login    Sign in now with the device code, whatever is cached, and store the
-             token.
+    login    Sign in now, whatever is cached, and store the token.
 
 OPTIONS:
     --profile NAME   The profile to use (default: $AWS_PROFILE, else \"default\").
     --no-login       Never start a sign-in; exit 3 when one is needed.
                      Also SSO_HELPER_NO_LOGIN=1.
-    --no-browser     Print the sign-in URL and code instead of opening a browser.
+    --no-browser     Print the sign-in URL (and code) instead of opening a browser.
                      Also SSO_HELPER_NO_BROWSER=1.
+    --flow FLOW      How to sign in: pkce (authorization code + PKCE with a
+                     listener on 127.0.0.1, what the AWS CLI v2 uses), device
+                     (device code), or auto (the default: pkce on a local desktop;
+                     device over SSH, without a display, in a container, and for
+                     sessions without an [sso-session] section). Also
+                     sso_helper_login_flow in the [sso-session] section.
     -v, --verbose    Log each request (operation, path, status, time) to stderr.
                      Also SSO_HELPER_LOG=debug. Secrets are never logged.
     -h, --help       Show this help.
@@ -72,6 +77,7 @@ pub struct Args {
     pub profile: Option<String>,
     pub no_login: bool,
     pub no_browser: bool,
+    pub flow: Option<String>,
     pub verbose: bool,
 }
 
@@ -83,6 +89,7 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Args> {
         profile: None,
         no_login: false,
         no_browser: false,
+        flow: None,
         verbose: false,
     };
     let mut command_seen = false;
@@ -96,6 +103,15 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Args> {
                     return Err(Error::Usage("--profile needs a profile name".into()));
                 }
                 parsed.profile = Some(v);
+            }
+            Long("flow") => {
+                let v = p.value().map_err(usage)?.string().map_err(usage)?;
+                if !["auto", "device", "pkce"].contains(&v.as_str()) {
+                    return Err(Error::Usage(format!(
+                        "--flow {v}: use device, pkce or auto"
+                    )));
+                }
+                parsed.flow = Some(v);
             }
             Long("no-login") => parsed.no_login = true,
             Long("no-browser") => parsed.no_browser = true,
@@ -138,6 +154,7 @@ pub fn run(args: &Args, ctx: &mut Context) -> Result<()> {
         profile: args.profile.clone(),
         no_login: args.no_login,
         no_browser: args.no_browser,
+        flow: args.flow.clone(),
     };
     match args.command {
         Command::Help => output::print(HELP.trim_end()),

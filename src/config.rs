@@ -474,6 +474,16 @@ impl ConfigFile {
         })?;
         check_start_url(&self.path, &who, "sso_start_url", url)?;
         check_region(&self.path, &who, "sso_region", region)?;
+        let login_flow = section.get("sso_helper_login_flow").map(str::to_string);
+        if let Some(flow) = &login_flow
+            && !["auto", "device", "pkce"].contains(&flow.as_str())
+        {
+            return Err(Error::config(
+                &self.path,
+                format!("{who} sso_helper_login_flow = {flow} is not a sign-in flow"),
+                format!("use auto, device or pkce in {who}"),
+            ));
+        }
         let scopes = section
             .get("sso_registration_scopes")
             .map(|s| {
@@ -489,7 +499,7 @@ impl ConfigFile {
             start_url: url.to_string(),
             region: region.to_string(),
             scopes,
-            login_flow: section.get("sso_helper_login_flow").map(str::to_string),
+            login_flow,
         })
     }
 

@@ -15,7 +15,7 @@ use crate::login::{self, LoginOptions};
 use crate::oidc::Oidc;
 use crate::portal::{Portal, RoleCredentials, is_unauthorized};
 use crate::store::{FileStore, RoleKey, Store};
-use crate::token::Token;
+use crate::token::{Flow, Token};
 
 /// Cached role credentials are served only with at least this much left: botocore
 /// re-runs the process inside its 15-minute advisory window.
@@ -26,6 +26,8 @@ pub struct Options {
     pub profile: Option<String>,
     pub no_login: bool,
     pub no_browser: bool,
+    /// `--flow`: `device`, `pkce` or `auto`.
+    pub flow: Option<String>,
 }
 
 /// The profile to use: `--profile`, else `AWS_PROFILE`, else `default`.
@@ -188,16 +190,26 @@ impl<'c> Session<'c> {
             base: self.endpoint(Service::Oidc, session)?,
         };
         let retry = self.login_hint();
-        let token = login::device_login(
+        let login_opts = LoginOptions {
+            no_browser: opts.no_browser || self.ctx.flag("SSO_HELPER_NO_BROWSER"),
+            retry_command: &retry,
+        };
+        let flow = login::choose_flow(
             self.ctx,
-            &oidc,
-            self.store.as_ref(),
             session,
-            &LoginOptions {
-                no_browser: opts.no_browser || self.ctx.flag("SSO_HELPER_NO_BROWSER"),
-                retry_command: &retry,
-            },
-        )?;
+            opts.flow.as_deref(),
+            login::in_container(self.ctx),
+        );
+        self.ctx
+            .debug(|| format!("signing in with the {flow:?} flow"));
+        let token = match flow {
+            Flow::Device => {
+                login::device_login(self.ctx, &oidc, self.store.as_ref(), session, &login_opts)?
+            }
+            Flow::Pkce => {
+                login::pkce_login(self.ctx, &oidc, self.store.as_ref(), session, &login_opts)?
+            }
+        };
         self.store.save_token(session, &token)?;
         Ok(token)
     }

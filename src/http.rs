@@ -403,6 +403,26 @@ pub fn decode<T: for<'de> serde::Deserialize<'de>>(op: &'static str, a: &Answer)
     })
 }
 
+/// Decodes a query component: `%XX` escapes and `+` as a space.
+pub fn query_unescape(s: &str) -> String {
+    let hex = |i: usize| s.as_bytes().get(i).and_then(|b| (*b as char).to_digit(16));
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match (bytes[i], hex(i + 1), hex(i + 2)) {
+            (b'+', _, _) => out.push(b' '),
+            (b'%', Some(h), Some(l)) => {
+                out.push((h * 16 + l) as u8);
+                i += 2;
+            }
+            (b, _, _) => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 /// Percent-encodes a query value: only `A–Z a–z 0–9 - _ . ~` stay as they are.
 pub fn query_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -479,6 +499,15 @@ mod tests {
             Some(Duration::ZERO)
         );
         assert_eq!(parse_retry_after("soon"), None);
+    }
+
+    #[test]
+    fn query_round_trip() {
+        let raw = "http://127.0.0.1:53123/oauth/callback a+b/é";
+        assert_eq!(query_unescape(&query_escape(raw)), raw);
+        assert_eq!(query_escape("sso:account:access"), "sso%3Aaccount%3Aaccess");
+        assert_eq!(query_unescape("a+b%2x%41"), "a b%2xA");
+        assert_eq!(query_unescape("%"), "%");
     }
 
     #[test]

@@ -1,5 +1,7 @@
-//! Getting an SSO token from the OIDC service: the device-authorization login
-//! (RFC 8628, SPEC §5) and the silent `refresh_token` grant (SPEC §3 step 3).
+//! Getting an SSO token from the OIDC service: the device-authorization sign-in
+//! (RFC 8628), the authorization code + PKCE sign-in with a loopback listener (the
+//! AWS CLI v2's default; SPEC §5), and the silent `refresh_token` grant (SPEC §3
+//! step 3).
 
 use time::{Duration, OffsetDateTime};
 
@@ -7,8 +9,12 @@ use crate::config::SsoSession;
 use crate::context::Context;
 use crate::endpoints::is_loopback;
 use crate::error::{Error, Result};
-use crate::http::url_host;
-use crate::oidc::{Grant, GrantRequest, Issued, Oidc};
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+
+use crate::http::{query_escape, query_unescape, url_host};
+use crate::oidc::{DEFAULT_SCOPE, Grant, GrantRequest, Issued, Oidc};
+use crate::secret::Secret;
 use crate::store::Store;
 use crate::token::{Flow, Registration, Token};
 
@@ -23,20 +29,21 @@ pub struct LoginOptions<'a> {
     pub retry_command: &'a str,
 }
 
-/// The client registration for a device login: the stored one while it fits,
-/// else a new one, stored for next time.
+/// The client registration for a sign-in with `flow`: the stored one while it
+/// fits, else a new one, stored for next time.
 fn registration(
     ctx: &Context,
     oidc: &Oidc<'_>,
     store: &dyn Store,
     session: &SsoSession,
+    flow: Flow,
     fresh: bool,
 ) -> Result<Registration> {
     let now = ctx.now();
     if !fresh
         && let Some(reg) = store
             .load_registration(session)
-            .filter(|r| r.fits(Flow::Device, now))
+            .filter(|r| r.fits(flow, now))
     {
         ctx.debug(|| "reusing the stored client registration".into());
         return Ok(reg);
@@ -45,7 +52,7 @@ fn registration(
         Some(n) => format!("sso-helper-{n}"),
         None => format!("sso-helper-{}", now.unix_timestamp()),
     };
-    let reg = oidc.register_client(&name, &session.scopes, Flow::Device, now)?;
+    let reg = oidc.register_client(&name, &session.start_url, &session.scopes, flow, now)?;
     store.save_registration(session, &reg)?;
     Ok(reg)
 }
@@ -61,12 +68,12 @@ pub fn device_login(
     opts: &LoginOptions<'_>,
 ) -> Result<Token> {
     let host = url_host(&oidc.base);
-    let mut reg = registration(ctx, oidc, store, session, false)?;
+    let mut reg = registration(ctx, oidc, store, session, Flow::Device, false)?;
     let auth = match oidc.start_device_authorization(&reg, &session.start_url)? {
         Ok(auth) => auth,
         Err(Grant::InvalidClient) => {
             // The stored registration was revoked or is unknown: register anew, once.
-            reg = registration(ctx, oidc, store, session, true)?;
+            reg = registration(ctx, oidc, store, session, Flow::Device, true)?;
             oidc.start_device_authorization(&reg, &session.start_url)?
                 .map_err(|g| g.into_error("StartDeviceAuthorization", &host))?
         }
@@ -79,13 +86,11 @@ pub fn device_login(
     loop {
         match oidc.create_token(&reg, GrantRequest::DeviceCode(&auth.device_code))? {
             Grant::Token(issued) => {
-                let token = token_from(issued, reg, session, ctx.now(), None);
-                ctx.show(&format!(
-                    "sso-helper: signed in to {}; the token is valid until {}",
-                    session.describe(),
-                    crate::timestamp::format_utc(token.expires_at)
+                return Ok(signed_in(
+                    ctx,
+                    token_from(issued, reg, session, ctx.now(), None),
+                    session,
                 ));
-                return Ok(token);
             }
             Grant::Pending => {}
             Grant::SlowDown => interval += SLOW_DOWN_STEP,
@@ -119,6 +124,25 @@ pub fn device_login(
     }
 }
 
+fn signed_in(ctx: &Context, token: Token, session: &SsoSession) -> Token {
+    ctx.show(&format!(
+        "sso-helper: signed in to {}; the token is valid until {}",
+        session.describe(),
+        crate::timestamp::format_utc(token.expires_at)
+    ));
+    token
+}
+
+fn denied(session: &SsoSession, opts: &LoginOptions<'_>) -> Error {
+    Error::Login {
+        message: format!(
+            "the sign-in to {} was denied in the browser",
+            session.describe()
+        ),
+        hint: format!("run `{}` again and allow access", opts.retry_command),
+    }
+}
+
 fn expired(opts: &LoginOptions<'_>, expires_in: i64) -> Error {
     Error::Login {
         message: "the sign-in request expired before it was approved in the browser".into(),
@@ -149,20 +173,298 @@ fn prompt(
         ));
         return;
     }
-    if !browser_safe(uri_complete) {
+    open_in_browser(ctx, uri_complete);
+}
+
+/// Opens `url` in the browser — only an https URL, or plain http on loopback
+/// (SPEC §8) — and says what it did, or what the user should do.
+fn open_in_browser(ctx: &Context, url: &str) {
+    if !browser_safe(url) {
         ctx.show(&format!(
-            "sso-helper: not opening {uri_complete} automatically (not an https URL); open it yourself if you trust it"
+            "sso-helper: not opening {url} automatically (not an https URL); open it yourself if you trust it"
         ));
         return;
     }
-    ctx.show(&format!(
-        "sso-helper: opening {uri_complete} in your browser"
-    ));
-    if let Err(e) = ctx.open_browser(uri_complete) {
+    ctx.show(&format!("sso-helper: opening {url} in your browser"));
+    if let Err(e) = ctx.open_browser(url) {
         ctx.show(&format!(
-            "sso-helper: could not open a browser ({e}); open {uri_complete} yourself"
+            "sso-helper: could not open a browser ({e}); open {url} yourself"
         ));
     }
+}
+
+/// How long a PKCE sign-in may take, and each callback request.
+const PKCE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(600);
+const CALLBACK_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// The authorization code + PKCE sign-in: a listener on 127.0.0.1, the S256
+/// challenge, the browser sent to `/authorize`, the `state` checked on the way back,
+/// and the code exchanged for a token (reference §2.6).
+pub fn pkce_login(
+    ctx: &Context,
+    oidc: &Oidc<'_>,
+    store: &dyn Store,
+    session: &SsoSession,
+    opts: &LoginOptions<'_>,
+) -> Result<Token> {
+    let host = url_host(&oidc.base);
+    let reg = registration(ctx, oidc, store, session, Flow::Pkce, false)?;
+    let listener = TcpListener::bind(("127.0.0.1", 0)).map_err(|e| Error::Login {
+        message: format!("cannot listen on 127.0.0.1 for the sign-in redirect: {e}"),
+        hint: "use --flow device".into(),
+    })?;
+    let port = listener.local_addr().map(|a| a.port()).unwrap_or_default();
+    let redirect_uri = format!("http://127.0.0.1:{port}/oauth/callback");
+    let verifier = pkce_verifier();
+    let state = uuid4();
+    let scopes = if reg.scopes.is_empty() {
+        DEFAULT_SCOPE.to_string()
+    } else {
+        reg.scopes.join(" ")
+    };
+    let url = format!(
+        "{}/authorize?response_type=code&client_id={}&redirect_uri={}&state={state}&code_challenge_method=S256&scopes={}&code_challenge={}",
+        oidc.base,
+        query_escape(&reg.client_id),
+        query_escape(&redirect_uri),
+        query_escape(&scopes),
+        pkce_challenge(verifier.expose())
+    );
+    // The listener runs beside the browser launcher, which may wait for the page.
+    let waiter = {
+        let state = state.clone();
+        std::thread::spawn(move || wait_for_callback(&listener, &state))
+    };
+    ctx.show(&format!(
+        "sso-helper: sign in to {} ({})",
+        session.describe(),
+        session.start_url
+    ));
+    if opts.no_browser {
+        ctx.show(&format!(
+            "sso-helper: open {url} in a browser on this machine"
+        ));
+    } else {
+        open_in_browser(ctx, &url);
+    }
+    let callback = waiter.join().unwrap_or(Ok(Callback::TimedOut))?;
+    let code = match callback {
+        Callback::Code(code) => code,
+        Callback::Denied(error) if error == "access_denied" => return Err(denied(session, opts)),
+        Callback::Denied(error) => {
+            return Err(Error::Login {
+                message: format!(
+                    "the sign-in to {} failed in the browser: {error}",
+                    session.describe()
+                ),
+                hint: format!("run `{}` again", opts.retry_command),
+            });
+        }
+        Callback::TimedOut => return Err(expired(opts, PKCE_TIMEOUT.as_secs() as i64)),
+    };
+    let grant = GrantRequest::AuthorizationCode {
+        code: &code,
+        verifier: &verifier,
+        redirect_uri: &redirect_uri,
+    };
+    match oidc.create_token(&reg, grant)? {
+        Grant::Token(issued) => Ok(signed_in(
+            ctx,
+            token_from(issued, reg, session, ctx.now(), None),
+            session,
+        )),
+        Grant::Denied => Err(denied(session, opts)),
+        g => Err(g.into_error("CreateToken", &host)),
+    }
+}
+
+enum Callback {
+    Code(Secret),
+    Denied(String),
+    TimedOut,
+}
+
+/// Serves the loopback redirect until it brings a code (with our `state`) or an
+/// error, or time runs out. Every request gets a page; others are ignored.
+fn wait_for_callback(listener: &TcpListener, state: &str) -> Result<Callback> {
+    let deadline = std::time::Instant::now() + PKCE_TIMEOUT;
+    listener.set_nonblocking(true).ok();
+    while std::time::Instant::now() < deadline {
+        let mut stream = match listener.accept() {
+            Ok((stream, _)) => stream,
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                std::thread::sleep(std::time::Duration::from_millis(25));
+                continue;
+            }
+            Err(_) => continue,
+        };
+        stream.set_nonblocking(false).ok();
+        stream.set_read_timeout(Some(CALLBACK_READ_TIMEOUT)).ok();
+        let target = read_request_target(&mut stream).unwrap_or_default();
+        let (path, query) = target.split_once('?').unwrap_or((&target, ""));
+        let params: Vec<(String, String)> = query
+            .split('&')
+            .filter_map(|kv| kv.split_once('='))
+            .map(|(k, v)| (query_unescape(k), query_unescape(v)))
+            .collect();
+        let param = |name: &str| {
+            params
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
+        };
+        let outcome = if path != "/oauth/callback" || param("state").as_deref() != Some(state) {
+            None
+        } else if let Some(error) = param("error") {
+            Some(Callback::Denied(error))
+        } else {
+            param("code").map(|c| Callback::Code(Secret::new(c)))
+        };
+        let (title, body) = match &outcome {
+            Some(Callback::Code(_)) => (
+                "Signed in",
+                "sso-helper has your sign-in. You can close this window.",
+            ),
+            Some(_) => (
+                "Sign-in failed",
+                "The sign-in did not complete. Return to your terminal for details.",
+            ),
+            None => (
+                "Waiting",
+                "This is not the sign-in redirect sso-helper is waiting for.",
+            ),
+        };
+        let page = format!(
+            "<!doctype html><html><head><meta charset=\"utf-8\"><title>{title}</title></head>\
+             <body style=\"font-family: sans-serif; margin: 3em\"><h1>{title}</h1><p>{body}</p></body></html>"
+        );
+        let _ = write!(
+            stream,
+            "HTTP/1.1 200 OK\r\ncontent-type: text/html; charset=utf-8\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{page}",
+            page.len()
+        );
+        let _ = stream.flush();
+        if let Some(o) = outcome {
+            return Ok(o);
+        }
+    }
+    Ok(Callback::TimedOut)
+}
+
+/// The request target of an HTTP request (`GET /path?query HTTP/1.1`).
+fn read_request_target(stream: &mut TcpStream) -> Option<String> {
+    let mut head = Vec::new();
+    let mut buf = [0u8; 1024];
+    while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 16 * 1024 {
+        let n = stream.read(&mut buf).ok()?;
+        if n == 0 {
+            break;
+        }
+        head.extend_from_slice(&buf[..n]);
+    }
+    let text = String::from_utf8_lossy(&head);
+    let mut words = text.lines().next()?.split_whitespace();
+    let _method = words.next()?;
+    words.next().map(str::to_string)
+}
+
+/// 64 characters from the unreserved set, from the system CSPRNG.
+fn pkce_verifier() -> Secret {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~";
+    // Rejection sampling keeps the spread even: only bytes below 3 × 66 = 198 are used.
+    let limit = 256 / ALPHABET.len() * ALPHABET.len();
+    let mut out = String::with_capacity(64);
+    let mut pool = [0u8; 64];
+    while out.len() < 64 {
+        random_fill(&mut pool);
+        for b in pool.iter().map(|b| usize::from(*b)).filter(|b| *b < limit) {
+            if out.len() < 64 {
+                out.push(ALPHABET[b % ALPHABET.len()] as char);
+            }
+        }
+    }
+    Secret::new(out)
+}
+
+/// base64url(SHA-256(verifier)) without padding (RFC 7636 S256).
+pub fn pkce_challenge(verifier: &str) -> String {
+    let digest = ring::digest::digest(&ring::digest::SHA256, verifier.as_bytes());
+    base64url(digest.as_ref())
+}
+
+fn base64url(bytes: &[u8]) -> String {
+    const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |acc, (i, b)| acc | (u32::from(*b) << (16 - 8 * i)));
+        for i in 0..=chunk.len() {
+            out.push(A[((n >> (18 - 6 * i)) & 63) as usize] as char);
+        }
+    }
+    out
+}
+
+/// A random (version 4) UUID, as the AWS CLI uses for `state`.
+fn uuid4() -> String {
+    let mut b = [0u8; 16];
+    random_fill(&mut b);
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
+}
+
+fn random_fill(buf: &mut [u8]) {
+    use ring::rand::SecureRandom;
+    ring::rand::SystemRandom::new()
+        .fill(buf)
+        .expect("the system random number generator works");
+}
+
+/// Which sign-in to use: `--flow`, else the session's `sso_helper_login_flow`, else
+/// `auto` — PKCE on a local desktop; the device code over SSH, without a display,
+/// in a container, and for legacy sessions (as the AWS CLI does).
+pub fn choose_flow(
+    ctx: &Context,
+    session: &SsoSession,
+    requested: Option<&str>,
+    in_container: bool,
+) -> Flow {
+    match requested
+        .or(session.login_flow.as_deref())
+        .unwrap_or("auto")
+    {
+        "device" => Flow::Device,
+        "pkce" => Flow::Pkce,
+        _ => {
+            let ssh = ctx.var("SSH_CONNECTION").is_some() || ctx.var("SSH_TTY").is_some();
+            let no_display = cfg!(all(unix, not(target_os = "macos")))
+                && ctx.var("DISPLAY").is_none()
+                && ctx.var("WAYLAND_DISPLAY").is_none();
+            if session.name.is_none() || ssh || no_display || in_container {
+                Flow::Device
+            } else {
+                Flow::Pkce
+            }
+        }
+    }
+}
+
+/// Whether this process runs in a container (Docker, Podman and the like).
+pub fn in_container(ctx: &Context) -> bool {
+    ctx.var("container").is_some()
+        || std::path::Path::new("/.dockerenv").exists()
+        || std::path::Path::new("/run/.containerenv").exists()
 }
 
 /// The browser is only pointed at https, or plain http on loopback (SPEC §8).
@@ -217,7 +519,7 @@ fn token_from(
     reg: Registration,
     session: &SsoSession,
     now: OffsetDateTime,
-    old_refresh: Option<&crate::secret::Secret>,
+    old_refresh: Option<&Secret>,
 ) -> Token {
     Token {
         start_url: session.start_url.clone(),
@@ -232,6 +534,90 @@ fn token_from(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pkce_challenge_matches_rfc_7636() {
+        assert_eq!(
+            pkce_challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+        );
+        assert_eq!(base64url(b"f"), "Zg");
+        assert_eq!(base64url(b"fo"), "Zm8");
+        assert_eq!(base64url(b"foo"), "Zm9v");
+    }
+
+    #[test]
+    fn verifier_and_state_shapes() {
+        let v = pkce_verifier();
+        assert_eq!(v.expose().len(), 64);
+        assert!(
+            v.expose()
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b))
+        );
+        assert_ne!(pkce_verifier(), v);
+        let u = uuid4();
+        assert_eq!(u.len(), 36);
+        assert_eq!(&u[14..15], "4");
+        assert_ne!(uuid4(), u);
+    }
+
+    #[test]
+    fn flow_choice() {
+        use time::OffsetDateTime;
+        let session = |name: Option<&str>, flow: Option<&str>| SsoSession {
+            name: name.map(str::to_string),
+            start_url: "https://x.awsapps.com/start".into(),
+            region: "us-east-1".into(),
+            scopes: vec![],
+            login_flow: flow.map(str::to_string),
+        };
+        let desktop = Context::for_test(&[("DISPLAY", ":0")], None, OffsetDateTime::UNIX_EPOCH);
+        let s = session(Some("corp"), None);
+        assert_eq!(choose_flow(&desktop, &s, None, false), Flow::Pkce);
+        assert_eq!(
+            choose_flow(&desktop, &s, None, true),
+            Flow::Device,
+            "container"
+        );
+        assert_eq!(
+            choose_flow(&desktop, &s, Some("device"), false),
+            Flow::Device
+        );
+        assert_eq!(
+            choose_flow(&desktop, &session(None, None), None, false),
+            Flow::Device,
+            "legacy"
+        );
+        assert_eq!(
+            choose_flow(
+                &desktop,
+                &session(Some("corp"), Some("device")),
+                None,
+                false
+            ),
+            Flow::Device
+        );
+        assert_eq!(
+            choose_flow(
+                &desktop,
+                &session(Some("corp"), Some("device")),
+                Some("pkce"),
+                false
+            ),
+            Flow::Pkce
+        );
+        let ssh = Context::for_test(
+            &[("DISPLAY", ":0"), ("SSH_CONNECTION", "1 2 3 4")],
+            None,
+            OffsetDateTime::UNIX_EPOCH,
+        );
+        assert_eq!(choose_flow(&ssh, &s, None, false), Flow::Device);
+        let headless = Context::for_test(&[], None, OffsetDateTime::UNIX_EPOCH);
+        if cfg!(all(unix, not(target_os = "macos"))) {
+            assert_eq!(choose_flow(&headless, &s, None, false), Flow::Device);
+        }
+    }
 
     #[test]
     fn browser_only_gets_https_or_loopback() {

@@ -54,7 +54,18 @@ pub enum Grant {
 pub enum GrantRequest<'a> {
     DeviceCode(&'a Secret),
     RefreshToken(&'a Secret),
+    AuthorizationCode {
+        code: &'a Secret,
+        verifier: &'a Secret,
+        redirect_uri: &'a str,
+    },
 }
+
+/// The scope PKCE registrations default to (it yields refreshable tokens).
+pub const DEFAULT_SCOPE: &str = "sso:account:access";
+/// The redirect URI a PKCE client registers: loopback, no port.
+pub const PKCE_REDIRECT_URI: &str = "http://127.0.0.1/oauth/callback";
+const PKCE_GRANTS: [&str; 2] = ["authorization_code", "refresh_token"];
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -101,24 +112,37 @@ impl Oidc<'_> {
         })
     }
 
-    /// RegisterClient for the device flow, as botocore does it: scopes only when
-    /// configured; no grant types or redirect URIs.
+    /// RegisterClient. Device flow, as botocore does it: scopes only when configured,
+    /// no grant types or redirect URIs. PKCE, as the AWS CLI v2 does it: the
+    /// `authorization_code` and `refresh_token` grants, the loopback redirect URI
+    /// without a port, the start URL as issuer, and scopes defaulting to
+    /// `sso:account:access`.
     pub fn register_client(
         &self,
         client_name: &str,
+        start_url: &str,
         scopes: &[String],
         flow: Flow,
         now: OffsetDateTime,
     ) -> Result<Registration> {
         let mut body = json!({"clientName": client_name, "clientType": "public"});
+        let (scopes, grant_types) = match flow {
+            Flow::Device => (scopes.to_vec(), Vec::new()),
+            Flow::Pkce => {
+                let scopes = if scopes.is_empty() {
+                    vec![DEFAULT_SCOPE.to_string()]
+                } else {
+                    scopes.to_vec()
+                };
+                body["grantTypes"] = json!(PKCE_GRANTS);
+                body["redirectUris"] = json!([PKCE_REDIRECT_URI]);
+                body["issuerUrl"] = json!(start_url);
+                (scopes, PKCE_GRANTS.iter().map(|g| g.to_string()).collect())
+            }
+        };
         if !scopes.is_empty() {
             body["scopes"] = json!(scopes);
         }
-        debug_assert_eq!(
-            flow,
-            Flow::Device,
-            "the PKCE registration comes with the PKCE flow"
-        );
         let a = self.post("RegisterClient", "/client/register", body, Retry::Standard)?;
         let out: RegisterOut = decode("RegisterClient", &a)?;
         let expires_at = OffsetDateTime::from_unix_timestamp(out.client_secret_expires_at)
@@ -127,8 +151,8 @@ impl Oidc<'_> {
             client_id: out.client_id,
             client_secret: out.client_secret,
             expires_at,
-            scopes: scopes.to_vec(),
-            grant_types: Vec::new(),
+            scopes,
+            grant_types,
         })
     }
 
@@ -178,6 +202,18 @@ impl Oidc<'_> {
             GrantRequest::RefreshToken(token) => {
                 body["grantType"] = json!("refresh_token");
                 body["refreshToken"] = json!(token.expose());
+                Retry::RefreshGrant
+            }
+            GrantRequest::AuthorizationCode {
+                code,
+                verifier,
+                redirect_uri,
+            } => {
+                body["grantType"] = json!("authorization_code");
+                body["code"] = json!(code.expose());
+                body["codeVerifier"] = json!(verifier.expose());
+                body["redirectUri"] = json!(redirect_uri);
+                // A code is single-use: replay only what cannot have reached the server.
                 Retry::RefreshGrant
             }
         };

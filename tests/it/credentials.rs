@@ -519,3 +519,71 @@ fn help_and_version() {
     env.run(&["--frobnicate"])
         .fails(2, &["--frobnicate", "--help"]);
 }
+
+#[test]
+fn pkce_sign_in_end_to_end() {
+    let env = TestEnv::new();
+    env.standard_config();
+    let out = env.run(&["--profile", "dev-sso", "--flow", "pkce"]).json();
+    assert_eq!(out["AccessKeyId"], json!(issued_keys(&env.standin)[0]));
+    assert_eq!(env.standin.count(Op::Authorize), 1);
+    assert_eq!(env.standin.count(Op::CreateTokenAuthCode), 1);
+    assert_eq!(env.standin.count(Op::StartDeviceAuthorization), 0);
+    let requests = env.standin.requests();
+    // RegisterClient as the AWS CLI v2 does it for PKCE.
+    let reg: serde_json::Value = serde_json::from_str(
+        &requests
+            .iter()
+            .find(|r| r.path == "/client/register")
+            .unwrap()
+            .body,
+    )
+    .unwrap();
+    assert_eq!(
+        reg["grantTypes"],
+        json!(["authorization_code", "refresh_token"])
+    );
+    assert_eq!(
+        reg["redirectUris"],
+        json!(["http://127.0.0.1/oauth/callback"])
+    );
+    assert_eq!(reg["issuerUrl"], json!(START_URL));
+    assert_eq!(reg["scopes"], json!(["sso:account:access"]));
+    // The authorize request: S256, a UUID state, the loopback redirect with a port.
+    let auth = requests.iter().find(|r| r.path == "/authorize").unwrap();
+    assert_eq!(auth.query_param("response_type"), Some("code"));
+    assert_eq!(auth.query_param("code_challenge_method"), Some("S256"));
+    assert_eq!(auth.query_param("scopes"), Some("sso:account:access"));
+    assert_eq!(auth.query_param("state").unwrap().len(), 36);
+    let redirect = auth.query_param("redirect_uri").unwrap();
+    assert!(
+        redirect.starts_with("http://127.0.0.1:") && redirect.ends_with("/oauth/callback"),
+        "{redirect}"
+    );
+    let token_req: serde_json::Value =
+        serde_json::from_str(&requests.iter().find(|r| r.path == "/token").unwrap().body).unwrap();
+    assert_eq!(token_req["redirectUri"], json!(redirect));
+    assert_eq!(token_req["codeVerifier"].as_str().unwrap().len(), 64);
+    // The token is refreshable: a refresh token and the PKCE registration are stored.
+    let token = TestEnv::read_json(&env.token_path("corp"));
+    assert!(token["refreshToken"].is_string() && token["clientId"].is_string());
+    // The page the browser saw after the redirect is the friendly one.
+    assert_eq!(env.browser_opens().len(), 1);
+}
+
+#[test]
+fn pkce_denied_and_flow_from_the_session() {
+    let env = TestEnv::with(StandInConfig {
+        approval: Approval::Deny,
+        ..Default::default()
+    });
+    env.write_config(&format!(
+        "[sso-session corp]\nsso_start_url = {START_URL}\nsso_region = us-east-1\nsso_helper_login_flow = pkce\n\
+         [profile p]\nsso_helper_session = corp\nsso_helper_account_id = 111111111111\nsso_helper_role_name = ReadOnly\n"
+    ));
+    env.run(&["--profile", "p"])
+        .fails(1, &["denied in the browser"]);
+    assert_eq!(env.standin.count(Op::Authorize), 1);
+    env.run(&["--profile", "p", "--flow", "sideways"])
+        .fails(2, &["--flow sideways"]);
+}
