@@ -78,6 +78,7 @@ pub struct Args {
     pub no_login: bool,
     pub no_browser: bool,
     pub flow: Option<String>,
+    pub token_store: Option<String>,
     pub verbose: bool,
 }
 
@@ -90,6 +91,7 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Args> {
         no_login: false,
         no_browser: false,
         flow: None,
+        token_store: None,
         verbose: false,
     };
     let mut command_seen = false;
@@ -112,6 +114,15 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Args> {
                     )));
                 }
                 parsed.flow = Some(v);
+            }
+            Long("token-store") => {
+                let v = p.value().map_err(usage)?.string().map_err(usage)?;
+                if !["auto", "keychain", "file"].contains(&v.as_str()) {
+                    return Err(Error::Usage(format!(
+                        "--token-store {v}: use keychain, file or auto"
+                    )));
+                }
+                parsed.token_store = Some(v);
             }
             Long("no-login") => parsed.no_login = true,
             Long("no-browser") => parsed.no_browser = true,
@@ -155,6 +166,7 @@ pub fn run(args: &Args, ctx: &mut Context) -> Result<()> {
         no_login: args.no_login,
         no_browser: args.no_browser,
         flow: args.flow.clone(),
+        token_store: args.token_store.clone(),
     };
     match args.command {
         Command::Help => output::print(HELP.trim_end()),
@@ -164,7 +176,7 @@ pub fn run(args: &Args, ctx: &mut Context) -> Result<()> {
             output::print(&output::credential_process_json(&creds))
         }
         Command::Login => {
-            let session = Session::open(ctx, opts.profile.as_deref())?;
+            let session = Session::open(ctx, &opts)?;
             let sso = session.config.session_for_profile(&session.profile)?;
             let http = Http::new(ctx);
             session.login(&http, &sso, &opts)?;

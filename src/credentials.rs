@@ -3,6 +3,9 @@
 //! a 401 discards the token and goes back to the refresh step. The warm path reads
 //! the config and one cache file and touches nothing else: no HTTP agent, no TLS.
 
+use std::cell::OnceCell;
+use std::path::PathBuf;
+
 use time::{Duration, OffsetDateTime};
 
 use crate::config::{ConfigFile, RoleProfile, SsoSession, aws_dir, config_path};
@@ -10,6 +13,7 @@ use crate::context::Context;
 use crate::endpoints::{self, Service};
 use crate::error::{Error, Result};
 use crate::http::Http;
+use crate::keychain::KeychainStore;
 use crate::lock::{Guard, Locks};
 use crate::login::{self, LoginOptions};
 use crate::oidc::Oidc;
@@ -28,6 +32,8 @@ pub struct Options {
     pub no_browser: bool,
     /// `--flow`: `device`, `pkce` or `auto`.
     pub flow: Option<String>,
+    /// `--token-store`: `keychain`, `file` or `auto`.
+    pub token_store: Option<String>,
 }
 
 /// The profile to use: `--profile`, else `AWS_PROFILE`, else `default`.
@@ -42,25 +48,78 @@ pub struct Session<'c> {
     pub ctx: &'c Context,
     pub config: ConfigFile,
     pub profile: String,
-    pub store: Box<dyn Store>,
+    store: OnceCell<Box<dyn Store>>,
+    store_choice: Option<String>,
+    aws: PathBuf,
     locks: Locks,
     /// When this process began: a sign-in failure recorded after it is ours too.
     started: OffsetDateTime,
 }
 
 impl<'c> Session<'c> {
-    pub fn open(ctx: &'c Context, profile: Option<&str>) -> Result<Session<'c>> {
+    pub fn open(ctx: &'c Context, opts: &Options) -> Result<Session<'c>> {
         let started = ctx.now();
         let config = ConfigFile::load(&config_path(ctx)?)?;
         let aws = aws_dir(ctx)?;
         Ok(Session {
             ctx,
             config,
-            profile: profile_name(ctx, profile),
-            store: Box::new(FileStore::new(&aws)),
+            profile: profile_name(ctx, opts.profile.as_deref()),
+            store: OnceCell::new(),
+            store_choice: opts.token_store.clone(),
             locks: Locks::new(&aws),
+            aws,
             started,
         })
+    }
+
+    /// The token store, opened on first use (SPEC §4): `--token-store`, else
+    /// `SSO_HELPER_TOKEN_STORE`, else `auto` — the keychain when one answers, else
+    /// the AWS CLI's file cache, said once on stderr. `keychain` never falls back.
+    pub fn store(&self) -> Result<&dyn Store> {
+        if let Some(s) = self.store.get() {
+            return Ok(s.as_ref());
+        }
+        let (choice, source) = match (&self.store_choice, self.ctx.var("SSO_HELPER_TOKEN_STORE")) {
+            (Some(c), _) => (c.as_str(), "--token-store"),
+            (None, Some(c)) => (c, "SSO_HELPER_TOKEN_STORE"),
+            (None, None) => ("auto", ""),
+        };
+        let store: Box<dyn Store> = match choice {
+            "file" => Box::new(FileStore::new(&self.aws)),
+            "keychain" => Box::new(KeychainStore::open()?),
+            "auto" => match KeychainStore::open() {
+                Ok(k) => Box::new(k),
+                Err(e) => {
+                    self.ctx
+                        .debug(|| format!("no keychain ({e}); using the file store"));
+                    self.notice_file_fallback(&e);
+                    Box::new(FileStore::new(&self.aws))
+                }
+            },
+            other => {
+                return Err(Error::Environment {
+                    message: format!("{source} = {other} is not a token store"),
+                    hint: "use keychain, file or auto".into(),
+                });
+            }
+        };
+        Ok(self.store.get_or_init(|| store).as_ref())
+    }
+
+    /// Says once (per home directory) that `auto` fell back to the file store.
+    fn notice_file_fallback(&self, why: &Error) {
+        let marker = self.aws.join("sso-helper").join("file-store-notice");
+        if marker.exists() {
+            return;
+        }
+        eprintln!(
+            "sso-helper: no OS keychain answered ({why}); tokens are kept in the AWS CLI's cache in {} instead (set SSO_HELPER_TOKEN_STORE=file to silence this)",
+            self.aws.join("sso").join("cache").display()
+        );
+        if crate::store::ensure_private_dir(marker.parent().expect("has a parent")).is_ok() {
+            let _ = std::fs::write(&marker, "");
+        }
     }
 
     fn endpoint(&self, service: Service, session: &SsoSession) -> Result<String> {
@@ -107,7 +166,7 @@ impl<'c> Session<'c> {
     ) -> Result<Token> {
         let ctx = self.ctx;
         if rejected.is_none()
-            && let Some(t) = self.store.load_token(session)
+            && let Some(t) = self.store()?.load_token(session)
             && t.is_usable(ctx.now())
         {
             ctx.debug(|| format!("using the stored token for {}", session.describe()));
@@ -116,7 +175,7 @@ impl<'c> Session<'c> {
         let (_guard, key) = self.lock_session(session)?;
         // Look again: another process may have done the work while this one waited.
         let now = ctx.now();
-        let stored = self.store.load_token(session);
+        let stored = self.store()?.load_token(session);
         let is_rejected = |t: &Token| rejected.is_some_and(|r| r.access_token == t.access_token);
         if let Some(t) = &stored
             && t.is_usable(now)
@@ -131,7 +190,7 @@ impl<'c> Session<'c> {
         let candidate = match rejected {
             Some(r) => {
                 if stored.as_ref().is_some_and(is_rejected) {
-                    self.store.delete_token(session)?;
+                    self.store()?.delete_token(session)?;
                 }
                 let mut dead = r.clone();
                 dead.expires_at = now - Duration::seconds(1);
@@ -147,12 +206,19 @@ impl<'c> Session<'c> {
                 base: self.endpoint(Service::Oidc, session)?,
             };
             if let Some(fresh) = login::refresh(ctx, &oidc, session, t)? {
-                self.store.save_token(session, &fresh)?;
+                self.store()?.save_token(session, &fresh)?;
                 return Ok(fresh);
             }
         }
-        // Step 4, importing a token `aws sso login` wrote, is the load above while the
-        // store is the AWS CLI's own cache.
+        // Step 4: a token `aws sso login` wrote is used as it is. With the file store
+        // that is the token looked at above.
+        if self.store()?.name() != "file"
+            && let Some(t) = FileStore::new(&self.aws).load_token(session)
+            && t.is_usable(now)
+        {
+            ctx.debug(|| "using the token the AWS CLI stored".into());
+            return Ok(t);
+        }
         if opts.no_login || ctx.flag("SSO_HELPER_NO_LOGIN") {
             let why = match candidate {
                 Some(_) => "has expired and cannot be refreshed",
@@ -204,13 +270,11 @@ impl<'c> Session<'c> {
             .debug(|| format!("signing in with the {flow:?} flow"));
         let token = match flow {
             Flow::Device => {
-                login::device_login(self.ctx, &oidc, self.store.as_ref(), session, &login_opts)?
+                login::device_login(self.ctx, &oidc, self.store()?, session, &login_opts)?
             }
-            Flow::Pkce => {
-                login::pkce_login(self.ctx, &oidc, self.store.as_ref(), session, &login_opts)?
-            }
+            Flow::Pkce => login::pkce_login(self.ctx, &oidc, self.store()?, session, &login_opts)?,
         };
-        self.store.save_token(session, &token)?;
+        self.store()?.save_token(session, &token)?;
         Ok(token)
     }
 
@@ -228,8 +292,9 @@ impl<'c> Session<'c> {
             account_id: target.account_id.clone(),
             role_name: target.role_name.clone(),
         };
+        let store = self.store()?;
         let cached = || {
-            self.store
+            store
                 .load_role_credentials(&key)
                 .filter(|c| c.expiration - ctx.now() >= MIN_LIFETIME)
         };
@@ -270,14 +335,14 @@ impl<'c> Session<'c> {
             }
             other => other?,
         };
-        self.store.save_role_credentials(&key, &creds)?;
+        store.save_role_credentials(&key, &creds)?;
         Ok(creds)
     }
 }
 
 /// `sso-helper --profile P`: the credentials for the profile.
 pub fn run(ctx: &Context, opts: &Options) -> Result<RoleCredentials> {
-    let session = Session::open(ctx, opts.profile.as_deref())?;
+    let session = Session::open(ctx, opts)?;
     let target = session.config.role_profile(&session.profile)?;
     session.role_credentials(&target, opts)
 }

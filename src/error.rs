@@ -47,6 +47,11 @@ pub enum Error {
         path: PathBuf,
         source: std::io::Error,
     },
+    /// The OS keychain could not be reached or used.
+    Keychain {
+        action: &'static str,
+        detail: String,
+    },
     /// The failure another process recorded for the sign-in this one waited on.
     Shared { message: String, exit_code: u8 },
     /// Something in the environment is wrong (no home directory, bad variable): a
@@ -85,6 +90,11 @@ impl Error {
                 certificate: true, ..
             } => Some(
                 "if a proxy inspects TLS, point AWS_CA_BUNDLE at its CA certificate (PEM)".into(),
+            ),
+            Error::Keychain { .. } => Some(
+                "unlock or start the keychain (on Linux a Secret Service such as gnome-keyring), \
+                 or set SSO_HELPER_TOKEN_STORE=file to use the AWS CLI's file cache"
+                    .into(),
             ),
             Error::Network { .. } => Some(
                 "check the network, HTTPS_PROXY/NO_PROXY and any AWS_ENDPOINT_URL_* settings"
@@ -138,6 +148,9 @@ impl fmt::Display for Error {
                 path,
                 source,
             } => write!(f, "cannot {action} {}: {source}", path.display()),
+            Error::Keychain { action, detail } => {
+                write!(f, "cannot {action} the OS keychain: {detail}")
+            }
             Error::Environment { message, .. } | Error::Shared { message, .. } => {
                 write!(f, "{message}")
             }

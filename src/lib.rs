@@ -34,6 +34,7 @@ pub mod credentials;
 pub mod endpoints;
 pub mod error;
 pub mod http;
+pub mod keychain;
 pub mod lock;
 pub mod login;
 pub mod oidc;

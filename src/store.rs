@@ -78,7 +78,7 @@ impl FileStore {
 // The token file, as `aws sso login` and botocore write it.
 #[derive(Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct TokenFile {
+pub(crate) struct TokenFile {
     #[serde(skip_serializing_if = "Option::is_none")]
     start_url: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -98,7 +98,7 @@ struct TokenFile {
 // aws-cli v2's registration cache file.
 #[derive(Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct RegistrationFile {
+pub(crate) struct RegistrationFile {
     client_id: String,
     client_secret: Secret,
     expires_at: String,
@@ -110,7 +110,7 @@ struct RegistrationFile {
 
 // aws-cli v2's role-credential cache file.
 #[derive(Serialize, Deserialize)]
-struct RoleFile {
+pub(crate) struct RoleFile {
     #[serde(rename = "ProviderType", default)]
     provider_type: Option<String>,
     #[serde(rename = "Credentials")]
@@ -128,21 +128,35 @@ struct RoleFileCredentials {
     account_id: Option<String>,
 }
 
-impl Store for FileStore {
-    fn name(&self) -> &'static str {
-        "file"
+impl TokenFile {
+    pub(crate) fn from_token(token: &Token) -> TokenFile {
+        let reg = token.registration.as_ref();
+        TokenFile {
+            start_url: Some(token.start_url.clone()),
+            region: Some(token.region.clone()),
+            access_token: token.access_token.clone(),
+            expires_at: timestamp::format_utc(token.expires_at),
+            client_id: reg.map(|r| r.client_id.clone()),
+            client_secret: reg.map(|r| r.client_secret.clone()),
+            registration_expires_at: reg.map(|r| timestamp::format_utc(r.expires_at)),
+            refresh_token: token.refresh_token.clone(),
+        }
     }
 
-    fn load_token(&self, session: &SsoSession) -> Option<Token> {
-        let f: TokenFile = read_json(&self.token_path(session))?;
-        // A token is bound to its start URL and region (SPEC §8).
-        if f.start_url.as_deref() != Some(session.start_url.as_str()) {
+    /// The token, if it belongs to `session`: a token is bound to its start URL and
+    /// region (SPEC §8).
+    pub(crate) fn into_token(self, session: &SsoSession) -> Option<Token> {
+        if self.start_url.as_deref() != Some(session.start_url.as_str()) {
             return None;
         }
-        if f.region.as_deref().is_some_and(|r| r != session.region) {
+        if self.region.as_deref().is_some_and(|r| r != session.region) {
             return None;
         }
-        let registration = match (f.client_id, f.client_secret, f.registration_expires_at) {
+        let registration = match (
+            self.client_id,
+            self.client_secret,
+            self.registration_expires_at,
+        ) {
             (Some(client_id), Some(client_secret), Some(exp)) => Some(Registration {
                 client_id,
                 client_secret,
@@ -155,60 +169,56 @@ impl Store for FileStore {
         Some(Token {
             start_url: session.start_url.clone(),
             region: session.region.clone(),
-            access_token: f.access_token,
-            expires_at: timestamp::parse(&f.expires_at)?,
-            refresh_token: f.refresh_token,
+            access_token: self.access_token,
+            expires_at: timestamp::parse(&self.expires_at)?,
+            refresh_token: self.refresh_token,
             registration,
         })
     }
+}
 
-    fn save_token(&self, session: &SsoSession, token: &Token) -> Result<()> {
-        let reg = token.registration.as_ref();
-        let file = TokenFile {
-            start_url: Some(token.start_url.clone()),
-            region: Some(token.region.clone()),
-            access_token: token.access_token.clone(),
-            expires_at: timestamp::format_utc(token.expires_at),
-            client_id: reg.map(|r| r.client_id.clone()),
-            client_secret: reg.map(|r| r.client_secret.clone()),
-            registration_expires_at: reg.map(|r| timestamp::format_utc(r.expires_at)),
-            refresh_token: token.refresh_token.clone(),
-        };
-        write_json(&self.token_path(session), &file)
-    }
-
-    fn delete_token(&self, session: &SsoSession) -> Result<()> {
-        remove(&self.token_path(session))
-    }
-
-    fn load_registration(&self, session: &SsoSession) -> Option<Registration> {
-        let f: RegistrationFile = read_json(&self.registration_path(session))?;
-        Some(Registration {
-            client_id: f.client_id,
-            client_secret: f.client_secret,
-            expires_at: timestamp::parse(&f.expires_at)?,
-            scopes: f.scopes.unwrap_or_default(),
-            grant_types: f.grant_types.unwrap_or_default(),
-        })
-    }
-
-    fn save_registration(&self, session: &SsoSession, reg: &Registration) -> Result<()> {
-        let file = RegistrationFile {
+impl RegistrationFile {
+    pub(crate) fn from_registration(reg: &Registration) -> RegistrationFile {
+        RegistrationFile {
             client_id: reg.client_id.clone(),
             client_secret: reg.client_secret.clone(),
             expires_at: timestamp::format_utc(reg.expires_at),
             scopes: (!reg.scopes.is_empty()).then(|| reg.scopes.clone()),
             grant_types: (!reg.grant_types.is_empty()).then(|| reg.grant_types.clone()),
-        };
-        write_json(&self.registration_path(session), &file)
+        }
     }
 
-    fn load_role_credentials(&self, key: &RoleKey) -> Option<RoleCredentials> {
-        let f: RoleFile = read_json(&self.role_path(key))?;
-        if f.provider_type.as_deref().is_some_and(|p| p != "sso") {
+    pub(crate) fn into_registration(self) -> Option<Registration> {
+        Some(Registration {
+            client_id: self.client_id,
+            client_secret: self.client_secret,
+            expires_at: timestamp::parse(&self.expires_at)?,
+            scopes: self.scopes.unwrap_or_default(),
+            grant_types: self.grant_types.unwrap_or_default(),
+        })
+    }
+}
+
+impl RoleFile {
+    pub(crate) fn from_credentials(key: &RoleKey, creds: &RoleCredentials) -> RoleFile {
+        RoleFile {
+            provider_type: Some("sso".into()),
+            credentials: RoleFileCredentials {
+                access_key_id: creds.access_key_id.clone(),
+                secret_access_key: creds.secret_access_key.clone(),
+                session_token: creds.session_token.clone(),
+                expiration: timestamp::format_utc(creds.expiration),
+                account_id: Some(key.account_id.clone()),
+            },
+        }
+    }
+
+    /// The credentials, if they are SSO credentials for `key`'s account.
+    pub(crate) fn into_credentials(self, key: &RoleKey) -> Option<RoleCredentials> {
+        if self.provider_type.as_deref().is_some_and(|p| p != "sso") {
             return None;
         }
-        let c = f.credentials;
+        let c = self.credentials;
         if c.account_id.as_deref().is_some_and(|a| a != key.account_id) {
             return None;
         }
@@ -219,19 +229,45 @@ impl Store for FileStore {
             expiration: timestamp::parse(&c.expiration)?,
         })
     }
+}
+
+impl Store for FileStore {
+    fn name(&self) -> &'static str {
+        "file"
+    }
+
+    fn load_token(&self, session: &SsoSession) -> Option<Token> {
+        read_json::<TokenFile>(&self.token_path(session))?.into_token(session)
+    }
+
+    fn save_token(&self, session: &SsoSession, token: &Token) -> Result<()> {
+        write_json(&self.token_path(session), &TokenFile::from_token(token))
+    }
+
+    fn delete_token(&self, session: &SsoSession) -> Result<()> {
+        remove(&self.token_path(session))
+    }
+
+    fn load_registration(&self, session: &SsoSession) -> Option<Registration> {
+        read_json::<RegistrationFile>(&self.registration_path(session))?.into_registration()
+    }
+
+    fn save_registration(&self, session: &SsoSession, reg: &Registration) -> Result<()> {
+        write_json(
+            &self.registration_path(session),
+            &RegistrationFile::from_registration(reg),
+        )
+    }
+
+    fn load_role_credentials(&self, key: &RoleKey) -> Option<RoleCredentials> {
+        read_json::<RoleFile>(&self.role_path(key))?.into_credentials(key)
+    }
 
     fn save_role_credentials(&self, key: &RoleKey, creds: &RoleCredentials) -> Result<()> {
-        let file = RoleFile {
-            provider_type: Some("sso".into()),
-            credentials: RoleFileCredentials {
-                access_key_id: creds.access_key_id.clone(),
-                secret_access_key: creds.secret_access_key.clone(),
-                session_token: creds.session_token.clone(),
-                expiration: timestamp::format_utc(creds.expiration),
-                account_id: Some(key.account_id.clone()),
-            },
-        };
-        write_json(&self.role_path(key), &file)
+        write_json(
+            &self.role_path(key),
+            &RoleFile::from_credentials(key, creds),
+        )
     }
 }
 

@@ -5,4 +5,5 @@ mod compat;
 mod concurrency;
 mod config_errors;
 mod credentials;
+mod keychain;
 mod support;

@@ -236,3 +236,94 @@ pub fn issued_keys(s: &StandIn) -> Vec<String> {
         .map(|c| c.access_key_id)
         .collect()
 }
+
+/// A private Secret Service: a D-Bus session bus of its own with an unlocked
+/// gnome-keyring on it, in a directory of its own (never the test HOME, never the
+/// developer's keychain). Dropping it stops both daemons.
+pub struct SecretService {
+    bus: std::process::Child,
+    pub address: String,
+    _dir: tempfile::TempDir,
+}
+
+impl SecretService {
+    #[track_caller]
+    pub fn start() -> SecretService {
+        use std::io::{BufRead, Write};
+        let dir = tempfile::tempdir().unwrap();
+        let runtime = dir.path().join("run");
+        std::fs::create_dir_all(&runtime).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&runtime, std::fs::Permissions::from_mode(0o700)).unwrap();
+        }
+        let mut bus = Command::new("dbus-daemon")
+            .args(["--session", "--nofork", "--print-address=1"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!("dbus-daemon: {e}; install it (apt-get install dbus) — .ci/run does")
+            });
+        let mut address = String::new();
+        std::io::BufReader::new(bus.stdout.take().unwrap())
+            .read_line(&mut address)
+            .unwrap();
+        let address = address.trim().to_string();
+        assert!(!address.is_empty(), "dbus-daemon printed no address");
+        let mut keyring = Command::new("gnome-keyring-daemon")
+            .args(["--unlock", "--components=secrets"])
+            .env_clear()
+            .env("HOME", dir.path())
+            .env("XDG_RUNTIME_DIR", &runtime)
+            .env("DBUS_SESSION_BUS_ADDRESS", &address)
+            .env("PATH", "/usr/local/bin:/usr/bin:/bin")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("gnome-keyring-daemon: {e}; install it (apt-get install gnome-keyring) — .ci/run does"));
+        // The password of the test's own login keyring.
+        keyring
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(b"sso-helper-test")
+            .unwrap();
+        assert!(
+            keyring.wait().unwrap().success(),
+            "gnome-keyring-daemon did not start"
+        );
+        SecretService {
+            bus,
+            address,
+            _dir: dir,
+        }
+    }
+}
+
+impl Drop for SecretService {
+    fn drop(&mut self) {
+        let _ = self.bus.kill();
+        let _ = self.bus.wait();
+    }
+}
+
+/// Every file under `dir`, recursively.
+pub fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = entry.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out
+}

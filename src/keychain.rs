@@ -1,0 +1,141 @@
+//! The OS keychain store (SPEC §4): macOS Keychain, Windows Credential Manager or
+//! the Secret Service on Linux, through `keyring`. One entry per SSO session holds
+//! its token, refresh token and client registration; one entry per (session,
+//! account, role) holds role credentials. Entries use the same JSON records as the
+//! AWS CLI's files, so both stores share one set of conversions. Nothing is
+//! written to disk.
+
+use serde::{Deserialize, Serialize};
+
+use crate::config::SsoSession;
+use crate::error::{Error, Result};
+use crate::portal::RoleCredentials;
+use crate::store::{RegistrationFile, RoleFile, RoleKey, Store, TokenFile};
+use crate::token::{Registration, Token};
+
+const SERVICE: &str = "sso-helper";
+
+pub struct KeychainStore;
+
+/// What one session's entry holds.
+#[derive(Serialize, Deserialize, Default)]
+struct SessionEntry {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    token: Option<TokenFile>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    registration: Option<RegistrationFile>,
+}
+
+impl KeychainStore {
+    /// The keychain, if one answers: a lookup that finds nothing is an answer, a
+    /// store that cannot be reached is not.
+    pub fn open() -> Result<KeychainStore> {
+        match entry("probe")?.get_password() {
+            Ok(_) | Err(keyring::Error::NoEntry) => Ok(KeychainStore),
+            Err(e) => Err(keychain_error("reach", &e)),
+        }
+    }
+
+    fn session_entry(&self, session: &SsoSession) -> SessionEntry {
+        read(&session_user(session)).unwrap_or_default()
+    }
+
+    fn write_session_entry(&self, session: &SsoSession, e: &SessionEntry) -> Result<()> {
+        write(&session_user(session), e)
+    }
+}
+
+fn session_user(session: &SsoSession) -> String {
+    format!("session:{}", session.cache_key())
+}
+
+fn role_user(key: &RoleKey) -> String {
+    format!(
+        "role:{}:{}:{}",
+        key.session.cache_key(),
+        key.account_id,
+        key.role_name
+    )
+}
+
+fn entry(user: &str) -> Result<keyring::Entry> {
+    keyring::Entry::new(SERVICE, user).map_err(|e| keychain_error("open", &e))
+}
+
+/// The error, described without its payload (which a platform error may echo).
+fn keychain_error(action: &'static str, e: &keyring::Error) -> Error {
+    let detail = match e {
+        keyring::Error::NoStorageAccess(inner) | keyring::Error::PlatformFailure(inner) => {
+            inner.to_string()
+        }
+        keyring::Error::NoDefaultStore => "no keychain service is available".into(),
+        keyring::Error::NoEntry => "no such entry".into(),
+        other => format!("{other:?}").chars().take(120).collect(),
+    };
+    Error::Keychain { action, detail }
+}
+
+/// An entry's JSON; any problem (absent, unreachable, corrupt) is a miss.
+fn read<T: for<'de> Deserialize<'de>>(user: &str) -> Option<T> {
+    let text = entry(user).ok()?.get_password().ok()?;
+    serde_json::from_str(&text).ok()
+}
+
+fn write<T: Serialize>(user: &str, value: &T) -> Result<()> {
+    let text = serde_json::to_string(value).expect("plain data serializes");
+    entry(user)?
+        .set_password(&text)
+        .map_err(|e| keychain_error("write to", &e))
+}
+
+fn delete(user: &str) -> Result<()> {
+    match entry(user)?.delete_credential() {
+        Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
+        Err(e) => Err(keychain_error("delete from", &e)),
+    }
+}
+
+impl Store for KeychainStore {
+    fn name(&self) -> &'static str {
+        "keychain"
+    }
+
+    fn load_token(&self, session: &SsoSession) -> Option<Token> {
+        self.session_entry(session).token?.into_token(session)
+    }
+
+    fn save_token(&self, session: &SsoSession, token: &Token) -> Result<()> {
+        let mut e = self.session_entry(session);
+        e.token = Some(TokenFile::from_token(token));
+        self.write_session_entry(session, &e)
+    }
+
+    fn delete_token(&self, session: &SsoSession) -> Result<()> {
+        let mut e = self.session_entry(session);
+        if e.registration.is_none() {
+            return delete(&session_user(session));
+        }
+        e.token = None;
+        self.write_session_entry(session, &e)
+    }
+
+    fn load_registration(&self, session: &SsoSession) -> Option<Registration> {
+        self.session_entry(session)
+            .registration?
+            .into_registration()
+    }
+
+    fn save_registration(&self, session: &SsoSession, reg: &Registration) -> Result<()> {
+        let mut e = self.session_entry(session);
+        e.registration = Some(RegistrationFile::from_registration(reg));
+        self.write_session_entry(session, &e)
+    }
+
+    fn load_role_credentials(&self, key: &RoleKey) -> Option<RoleCredentials> {
+        read::<RoleFile>(&role_user(key))?.into_credentials(key)
+    }
+
+    fn save_role_credentials(&self, key: &RoleKey, creds: &RoleCredentials) -> Result<()> {
+        write(&role_user(key), &RoleFile::from_credentials(key, creds))
+    }
+}

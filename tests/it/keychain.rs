@@ -1,0 +1,120 @@
+//! The OS keychain store against a real Secret Service (gnome-keyring on a private
+//! D-Bus): nothing long-lived on disk, `auto`'s fallback, `keychain`'s refusal.
+
+use serde_json::json;
+
+use crate::support::*;
+
+fn keychain_env(store: &str) -> (TestEnv, SecretService) {
+    let service = SecretService::start();
+    let mut env = TestEnv::new();
+    env.standard_config();
+    env.set("SSO_HELPER_TOKEN_STORE", store);
+    env.set("DBUS_SESSION_BUS_ADDRESS", &service.address);
+    (env, service)
+}
+
+#[test]
+fn keychain_store_keeps_no_secret_on_disk() {
+    let (env, _service) = keychain_env("keychain");
+    let first = env.run(&["--profile", "dev-sso"]).json();
+    assert_eq!(first["AccessKeyId"], json!(issued_keys(&env.standin)[0]));
+    // Warm: served from the keychain, no request.
+    let before = env.standin.requests().len();
+    assert_eq!(env.run(&["--profile", "dev-sso"]).json(), first);
+    assert_eq!(env.standin.requests().len(), before);
+    // Another role of the same session reuses the keychain's token.
+    env.run(&["--profile", "admin"]).json();
+    assert_eq!(env.standin.count(Op::StartDeviceAuthorization), 1);
+    // No secret the stand-in issued is anywhere under HOME.
+    let secrets = env.standin.secrets();
+    assert!(!secrets.is_empty());
+    for file in files_under(env.home()) {
+        let bytes = std::fs::read(&file).unwrap();
+        let text = String::from_utf8_lossy(&bytes);
+        for s in &secrets {
+            assert!(
+                !text.contains(s.as_str()),
+                "a secret is on disk in {}",
+                file.display()
+            );
+        }
+    }
+    assert!(!env.aws("sso/cache").exists() || files_under(&env.aws("sso/cache")).is_empty());
+    assert!(!env.aws("cli/cache").exists());
+}
+
+#[test]
+fn keychain_token_is_refreshed_and_401_handled() {
+    let (env, _service) = keychain_env("keychain");
+    env.run(&["--profile", "dev-sso"]).json();
+    // Revoke every token: the next fetch gets 401, refreshes, and succeeds.
+    env.standin.revoke_access_tokens();
+    env.run(&["--profile", "admin"]).json();
+    assert_eq!(env.standin.count(Op::CreateTokenRefresh), 1);
+    assert_eq!(env.standin.count(Op::StartDeviceAuthorization), 1);
+}
+
+#[test]
+fn auto_uses_the_keychain_when_it_answers() {
+    let (env, _service) = keychain_env("auto");
+    let run = env.run(&["--profile", "dev-sso"]);
+    run.json();
+    assert!(!run.stderr.contains("no OS keychain"), "{}", run.stderr);
+    assert!(
+        !env.token_path("corp").exists(),
+        "the token went to the keychain"
+    );
+}
+
+#[test]
+fn auto_falls_back_to_the_file_store_and_says_so_once() {
+    let mut env = TestEnv::new();
+    env.standard_config();
+    env.set("SSO_HELPER_TOKEN_STORE", "auto");
+    let first = env.run(&["--profile", "dev-sso"]);
+    first.json();
+    assert_eq!(
+        first.stderr.matches("no OS keychain answered").count(),
+        1,
+        "{}",
+        first.stderr
+    );
+    assert!(env.token_path("corp").exists());
+    std::fs::remove_dir_all(env.aws("cli/cache")).unwrap();
+    let second = env.run(&["--profile", "dev-sso"]);
+    second.json();
+    assert!(
+        !second.stderr.contains("no OS keychain"),
+        "said once: {}",
+        second.stderr
+    );
+}
+
+#[test]
+fn keychain_never_falls_back() {
+    let mut env = TestEnv::new();
+    env.standard_config();
+    env.set("SSO_HELPER_TOKEN_STORE", "keychain");
+    env.run(&["--profile", "dev-sso"])
+        .fails(1, &["OS keychain", "SSO_HELPER_TOKEN_STORE=file"]);
+    env.set("SSO_HELPER_TOKEN_STORE", "file");
+    env.run(&["--profile", "dev-sso", "--token-store", "keychain"])
+        .fails(1, &["OS keychain"]);
+    assert!(env.standin.requests().is_empty(), "no sign-in starts");
+    assert!(env.browser_opens().is_empty());
+    env.set("SSO_HELPER_TOKEN_STORE", "vault");
+    env.run(&["--profile", "dev-sso"])
+        .fails(2, &["SSO_HELPER_TOKEN_STORE = vault"]);
+}
+
+#[test]
+fn keychain_store_imports_the_aws_cli_token() {
+    let (env, _service) = keychain_env("keychain");
+    let token = env.standin.seed_token();
+    env.write_cli_token("corp", &json!({
+        "startUrl": START_URL, "region": "us-east-1", "accessToken": token, "expiresAt": utc_in(3600),
+    }));
+    env.run(&["--profile", "dev-sso", "--no-login"]).json();
+    assert_eq!(env.standin.count(Op::StartDeviceAuthorization), 0);
+}
