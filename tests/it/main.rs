@@ -7,3 +7,4 @@ mod config_errors;
 mod credentials;
 mod keychain;
 mod support;
+mod terminal;
