@@ -14,8 +14,10 @@ pub const HELP: &str = "\
 sso-helper — AWS IAM Identity Center (AWS SSO) credentials for every AWS CLI and SDK
 
 USAGE:
-    sso-helper [--profile NAME] [--no-login] [--no-browser] [--flow FLOW] [-v]
-    sso-helper login [--profile NAME] [--no-browser] [--flow FLOW] [-v]
+    sso-helper [--profile NAME] [--no-login] [--no-browser] [--flow FLOW]
+               [--token-store STORE] [-v]
+    sso-helper login [--profile NAME] [--no-browser] [--flow FLOW]
+               [--token-store STORE] [-v]
 
 Use it from ~/.aws/config:
     [profile dev]
@@ -43,20 +45,34 @@ OPTIONS:
                      device over SSH, without a display, in a container, and for
                      sessions without an [sso-session] section). Also
                      sso_helper_login_flow in the [sso-session] section.
+    --token-store STORE
+                     Where tokens and role credentials are kept: keychain (the OS
+                     keychain; on Linux the Secret Service), file (the AWS CLI's
+                     caches below), or auto (the default: the keychain when one
+                     answers, else the files, said once on stderr). keychain never
+                     falls back. Also SSO_HELPER_TOKEN_STORE.
     -v, --verbose    Log each request (operation, path, status, time) to stderr.
                      Also SSO_HELPER_LOG=debug. Secrets are never logged.
     -h, --help       Show this help.
     -V, --version    Show the version.
 
+Concurrent calls share one sign-in: the first takes a lock per SSO session,
+the others wait for it (and say so) and then use its token.
+
 FILES:
     ~/.aws/config (or $AWS_CONFIG_FILE)   profiles and [sso-session] sections
-    ~/.aws/sso/cache/                     SSO tokens, shared with `aws sso login`
-    ~/.aws/cli/cache/                     role credentials, shared with the AWS CLI v2
+    ~/.aws/sso/cache/                     file store: SSO tokens and client
+                                          registrations, shared with `aws sso login`
+    ~/.aws/cli/cache/                     file store: role credentials, shared with
+                                          the AWS CLI v2
+    ~/.aws/sso-helper/                    lock files and sign-in outcomes (no secrets)
 
 ENVIRONMENT:
     AWS_ENDPOINT_URL_SSO_OIDC, AWS_ENDPOINT_URL_SSO, AWS_ENDPOINT_URL,
     AWS_IGNORE_CONFIGURED_ENDPOINT_URLS   endpoint overrides, as in the AWS SDKs
     HTTPS_PROXY, HTTP_PROXY, NO_PROXY     proxies, as curl reads them
+    SSO_HELPER_TOKEN_STORE                keychain, file or auto
+    SSO_HELPER_NO_LOGIN=1, SSO_HELPER_NO_BROWSER=1, SSO_HELPER_LOG=debug
 
 EXIT STATUS:
     0 success, 1 failure, 2 usage or configuration error,
