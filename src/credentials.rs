@@ -50,7 +50,8 @@ pub struct Session<'c> {
     pub profile: String,
     store: OnceCell<Box<dyn Store>>,
     store_choice: Option<String>,
-    aws: PathBuf,
+    pub http: Http<'c>,
+    pub aws: PathBuf,
     locks: Locks,
     /// When this process began: a sign-in failure recorded after it is ours too.
     started: OffsetDateTime,
@@ -67,6 +68,7 @@ impl<'c> Session<'c> {
             profile: profile_name(ctx, opts.profile.as_deref()),
             store: OnceCell::new(),
             store_choice: opts.token_store.clone(),
+            http: Http::new(ctx),
             locks: Locks::new(&aws),
             aws,
             started,
@@ -122,7 +124,7 @@ impl<'c> Session<'c> {
         }
     }
 
-    fn endpoint(&self, service: Service, session: &SsoSession) -> Result<String> {
+    pub fn endpoint(&self, service: Service, session: &SsoSession) -> Result<String> {
         endpoints::resolve(
             self.ctx,
             &self.config,
@@ -159,7 +161,6 @@ impl<'c> Session<'c> {
     /// sign-in in progress and then use its token.
     pub fn token(
         &self,
-        http: &Http<'_>,
         session: &SsoSession,
         opts: &Options,
         rejected: Option<&Token>,
@@ -202,7 +203,7 @@ impl<'c> Session<'c> {
             && t.refresh_material(now).is_some()
         {
             let oidc = Oidc {
-                http,
+                http: &self.http,
                 base: self.endpoint(Service::Oidc, session)?,
             };
             if let Some(fresh) = login::refresh(ctx, &oidc, session, t)? {
@@ -232,7 +233,7 @@ impl<'c> Session<'c> {
                 login_hint: format!("run `{}`", self.login_hint()),
             });
         }
-        let result = self.sign_in(http, session, opts);
+        let result = self.sign_in(session, opts);
         if let Err(e) = &result {
             self.locks.record_failure(ctx, &key, e);
         }
@@ -240,9 +241,9 @@ impl<'c> Session<'c> {
     }
 
     /// `sso-helper login`: a new sign-in whatever is stored, under the session's lock.
-    pub fn login(&self, http: &Http<'_>, session: &SsoSession, opts: &Options) -> Result<Token> {
+    pub fn login(&self, session: &SsoSession, opts: &Options) -> Result<Token> {
         let (_guard, key) = self.lock_session(session)?;
-        let result = self.sign_in(http, session, opts);
+        let result = self.sign_in(session, opts);
         if let Err(e) = &result {
             self.locks.record_failure(self.ctx, &key, e);
         }
@@ -250,9 +251,9 @@ impl<'c> Session<'c> {
     }
 
     /// A new browser sign-in, stored. Callers hold the session's lock.
-    fn sign_in(&self, http: &Http<'_>, session: &SsoSession, opts: &Options) -> Result<Token> {
+    fn sign_in(&self, session: &SsoSession, opts: &Options) -> Result<Token> {
         let oidc = Oidc {
-            http,
+            http: &self.http,
             base: self.endpoint(Service::Oidc, session)?,
         };
         let retry = self.login_hint();
@@ -302,12 +303,11 @@ impl<'c> Session<'c> {
             ctx.debug(|| "serving cached role credentials".into());
             return Ok(c);
         }
-        let http = Http::new(ctx);
         let portal = Portal {
-            http: &http,
+            http: &self.http,
             base: self.endpoint(Service::Portal, &target.session)?,
         };
-        let token = self.token(&http, &target.session, opts, None)?;
+        let token = self.token(&target.session, opts, None)?;
         let lock_key = format!(
             "role:{}:{}:{}",
             target.session.cache_key(),
@@ -326,7 +326,7 @@ impl<'c> Session<'c> {
         ) {
             Err(e) if is_unauthorized(&e) => {
                 ctx.debug(|| "the portal rejected the token (401); discarding it".into());
-                let token = self.token(&http, &target.session, opts, Some(&token))?;
+                let token = self.token(&target.session, opts, Some(&token))?;
                 portal.get_role_credentials(
                     &token.access_token,
                     &target.account_id,
@@ -337,6 +337,128 @@ impl<'c> Session<'c> {
         };
         store.save_role_credentials(&key, &creds)?;
         Ok(creds)
+    }
+}
+
+impl Session<'_> {
+    /// The session a command works on: `--sso-session NAME`, else the profile's.
+    pub fn select(&self, sso_session: Option<&str>) -> Result<SsoSession> {
+        match sso_session {
+            Some(name) => self.config.session(name),
+            None => self.config.session_for_profile(&self.profile),
+        }
+    }
+
+    /// The portal client for a session.
+    pub fn portal(&self, session: &SsoSession) -> Result<Portal<'_>> {
+        Ok(Portal {
+            http: &self.http,
+            base: self.endpoint(Service::Portal, session)?,
+        })
+    }
+
+    /// Every SSO session the config file names: its `[sso-session]` sections that
+    /// resolve, and the legacy start URLs of its profiles, each once.
+    pub fn sessions_in_config(&self) -> Vec<SsoSession> {
+        let mut names: Vec<&String> = self.config.sessions.keys().collect();
+        names.sort();
+        let mut out: Vec<SsoSession> = names
+            .into_iter()
+            .filter_map(|n| self.config.session(n).ok())
+            .collect();
+        for p in &self.config.profile_order {
+            if let Ok(s) = self.config.session_for_profile(p)
+                && !out.iter().any(|o| o.cache_key() == s.cache_key())
+            {
+                out.push(s);
+            }
+        }
+        out
+    }
+
+    /// The (profile, account, role) keys of every profile that uses `session`.
+    pub fn role_keys(&self, session: &SsoSession) -> Vec<(String, RoleKey)> {
+        let mut out: Vec<(String, RoleKey)> = Vec::new();
+        for p in &self.config.profile_order {
+            if let Ok(target) = self.config.role_profile(p)
+                && target.session.cache_key() == session.cache_key()
+                && target.session.start_url == session.start_url
+            {
+                let key = RoleKey {
+                    session: target.session,
+                    account_id: target.account_id,
+                    role_name: target.role_name,
+                };
+                if !out.iter().any(|(_, k)| *k == key) {
+                    out.push((p.clone(), key));
+                }
+            }
+        }
+        out
+    }
+
+    /// `logout` for one session: the portal's Logout with the stored token, then the
+    /// token, registration and role credentials are deleted from the store (and, for
+    /// the keychain store, a token the AWS CLI left for this session too).
+    pub fn logout(&self, session: &SsoSession) -> Result<String> {
+        let store = self.store()?;
+        let (_guard, _) = self.lock_session(session)?;
+        let file_store = FileStore::new(&self.aws);
+        let mut tokens: Vec<Token> = store.load_token(session).into_iter().collect();
+        if store.name() != "file"
+            && let Some(t) = file_store.load_token(session)
+        {
+            tokens.push(t);
+        }
+        let mut portal_note = String::new();
+        if !tokens.is_empty() {
+            let portal = self.portal(session)?;
+            for t in &tokens {
+                if let Err(e) = portal.logout(&t.access_token)
+                    && !is_unauthorized(&e)
+                {
+                    self.ctx.debug(|| format!("portal Logout failed: {e}"));
+                    portal_note = format!(
+                        " (the portal's Logout failed: {e}; the local copies are deleted anyway)"
+                    );
+                }
+            }
+        }
+        store.delete_token(session)?;
+        store.delete_registration(session)?;
+        if store.name() != "file" && !tokens.is_empty() {
+            file_store.delete_token(session)?;
+        }
+        let keys = self.role_keys(session);
+        for (_, key) in &keys {
+            store.delete_role_credentials(key)?;
+            if store.name() != "file" {
+                file_store.delete_role_credentials(key)?;
+            }
+        }
+        let what = if tokens.is_empty() {
+            "no token was stored"
+        } else {
+            "signed out"
+        };
+        Ok(format!(
+            "{}: {what}; deleted its token, client registration and the cached credentials of {} role{}{portal_note}",
+            session.describe(),
+            keys.len(),
+            if keys.len() == 1 { "" } else { "s" }
+        ))
+    }
+
+    /// `logout --all`: every session the config file names.
+    pub fn logout_all(&self) -> Result<Vec<String>> {
+        let sessions = self.sessions_in_config();
+        if sessions.is_empty() {
+            return Ok(vec![format!(
+                "no SSO sessions in {}",
+                self.config.path.display()
+            )]);
+        }
+        sessions.iter().map(|s| self.logout(s)).collect()
     }
 }
 

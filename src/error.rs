@@ -47,6 +47,8 @@ pub enum Error {
         path: PathBuf,
         source: std::io::Error,
     },
+    /// `doctor` found a failing check (its report says which).
+    ChecksFailed,
     /// The OS keychain could not be reached or used.
     Keychain {
         action: &'static str,
@@ -91,6 +93,7 @@ impl Error {
             } => Some(
                 "if a proxy inspects TLS, point AWS_CA_BUNDLE at its CA certificate (PEM)".into(),
             ),
+            Error::ChecksFailed => Some("fix the lines marked fail above".into()),
             Error::Keychain { .. } => Some(
                 "unlock or start the keychain (on Linux a Secret Service such as gnome-keyring), \
                  or set SSO_HELPER_TOKEN_STORE=file to use the AWS CLI's file cache"
@@ -148,6 +151,7 @@ impl fmt::Display for Error {
                 path,
                 source,
             } => write!(f, "cannot {action} {}: {source}", path.display()),
+            Error::ChecksFailed => write!(f, "some checks failed"),
             Error::Keychain { action, detail } => {
                 write!(f, "cannot {action} the OS keychain: {detail}")
             }

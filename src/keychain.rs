@@ -138,4 +138,17 @@ impl Store for KeychainStore {
     fn save_role_credentials(&self, key: &RoleKey, creds: &RoleCredentials) -> Result<()> {
         write(&role_user(key), &RoleFile::from_credentials(key, creds))
     }
+
+    fn delete_registration(&self, session: &SsoSession) -> Result<()> {
+        let mut e = self.session_entry(session);
+        if e.token.is_none() {
+            return delete(&session_user(session));
+        }
+        e.registration = None;
+        self.write_session_entry(session, &e)
+    }
+
+    fn delete_role_credentials(&self, key: &RoleKey) -> Result<()> {
+        delete(&role_user(key))
+    }
 }

@@ -29,11 +29,15 @@
 
 pub mod cli;
 pub mod config;
+pub mod configure;
 pub mod context;
 pub mod credentials;
+pub mod doctor;
 pub mod endpoints;
 pub mod error;
+pub mod export;
 pub mod http;
+pub mod inventory;
 pub mod keychain;
 pub mod lock;
 pub mod login;
@@ -50,12 +54,12 @@ use std::process::ExitCode;
 /// The whole program: parse, run, and turn an error into one stderr line and an
 /// exit code. stdout stays empty on every error.
 pub fn main() -> ExitCode {
-    let args = match cli::parse(std::env::args_os().skip(1)) {
+    let (action, args) = match cli::parse(std::env::args_os().skip(1)) {
         Ok(a) => a,
         Err(e) => return fail(&e),
     };
     let mut ctx = context::Context::real();
-    match cli::run(&args, &mut ctx) {
+    match cli::run(&action, &args, &mut ctx) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => fail(&e),
     }

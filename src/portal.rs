@@ -81,3 +81,129 @@ impl Portal<'_> {
 pub fn is_unauthorized(e: &Error) -> bool {
     matches!(e, Error::Aws { status: 401, .. })
 }
+
+/// An account the user can reach.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Account {
+    #[serde(rename = "accountId")]
+    pub id: String,
+    #[serde(rename = "accountName")]
+    pub name: String,
+    #[serde(rename = "emailAddress")]
+    pub email: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct AccountOut {
+    account_id: String,
+    #[serde(default)]
+    account_name: String,
+    #[serde(default)]
+    email_address: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ListAccountsOut {
+    #[serde(default)]
+    account_list: Vec<AccountOut>,
+    next_token: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RoleOut {
+    role_name: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ListAccountRolesOut {
+    #[serde(default)]
+    role_list: Vec<RoleOut>,
+    next_token: Option<String>,
+}
+
+/// The page size asked for (the API's maximum).
+const PAGE_SIZE: u32 = 100;
+
+impl Portal<'_> {
+    fn get(
+        &self,
+        op: &'static str,
+        path_and_query: String,
+        token: &Secret,
+    ) -> Result<crate::http::Answer> {
+        self.http.send(&Request {
+            op,
+            method: Method::Get,
+            url: format!("{}{path_and_query}", self.base),
+            bearer: Some(token),
+            json: None,
+            retry: Retry::Standard,
+        })
+    }
+
+    /// ListAccounts, every page.
+    pub fn list_accounts(&self, token: &Secret) -> Result<Vec<Account>> {
+        let mut out = Vec::new();
+        let mut next: Option<String> = None;
+        loop {
+            let mut q = format!("/assignment/accounts?max_result={PAGE_SIZE}");
+            if let Some(t) = &next {
+                q.push_str(&format!("&next_token={}", query_escape(t)));
+            }
+            let page: ListAccountsOut =
+                decode("ListAccounts", &self.get("ListAccounts", q, token)?)?;
+            out.extend(page.account_list.into_iter().map(|a| Account {
+                id: a.account_id,
+                name: a.account_name,
+                email: a.email_address,
+            }));
+            match page.next_token.filter(|t| !t.is_empty()) {
+                Some(t) if next.as_deref() != Some(t.as_str()) => next = Some(t),
+                _ => return Ok(out),
+            }
+        }
+    }
+
+    /// ListAccountRoles for one account, every page.
+    pub fn list_account_roles(&self, token: &Secret, account_id: &str) -> Result<Vec<String>> {
+        let mut out = Vec::new();
+        let mut next: Option<String> = None;
+        loop {
+            let mut q = format!(
+                "/assignment/roles?account_id={}&max_result={PAGE_SIZE}",
+                query_escape(account_id)
+            );
+            if let Some(t) = &next {
+                q.push_str(&format!("&next_token={}", query_escape(t)));
+            }
+            let page: ListAccountRolesOut =
+                decode("ListAccountRoles", &self.get("ListAccountRoles", q, token)?)?;
+            out.extend(page.role_list.into_iter().map(|r| r.role_name));
+            match page.next_token.filter(|t| !t.is_empty()) {
+                Some(t) if next.as_deref() != Some(t.as_str()) => next = Some(t),
+                _ => return Ok(out),
+            }
+        }
+    }
+
+    /// Logout: ends the token's session at the portal.
+    pub fn logout(&self, token: &Secret) -> Result<()> {
+        let a = self.http.send(&Request {
+            op: "Logout",
+            method: Method::Post,
+            url: format!("{}/logout", self.base),
+            bearer: Some(token),
+            json: None,
+            retry: Retry::Standard,
+        })?;
+        if a.is_success() {
+            Ok(())
+        } else {
+            Err(crate::http::aws_error("Logout", &a))
+        }
+    }
+}

@@ -43,6 +43,8 @@ pub trait Store {
     fn save_registration(&self, session: &SsoSession, reg: &Registration) -> Result<()>;
     fn load_role_credentials(&self, key: &RoleKey) -> Option<RoleCredentials>;
     fn save_role_credentials(&self, key: &RoleKey, creds: &RoleCredentials) -> Result<()>;
+    fn delete_registration(&self, session: &SsoSession) -> Result<()>;
+    fn delete_role_credentials(&self, key: &RoleKey) -> Result<()>;
 }
 
 pub struct FileStore {
@@ -268,6 +270,14 @@ impl Store for FileStore {
             &self.role_path(key),
             &RoleFile::from_credentials(key, creds),
         )
+    }
+
+    fn delete_registration(&self, session: &SsoSession) -> Result<()> {
+        remove(&self.registration_path(session))
+    }
+
+    fn delete_role_credentials(&self, key: &RoleKey) -> Result<()> {
+        remove(&self.role_path(key))
     }
 }
 
