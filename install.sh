@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# Builds sso-helper (release) and installs it to ${PREFIX:-$HOME/.local}/bin.
+#
+#   ./install.sh           build and install
+#   ./install.sh --demo    build, install, then run scripts/demo (no AWS account needed)
+#   PREFIX=/opt/sso ./install.sh
+#
+# Needs only cargo; no sudo, no terminal. Works from any directory.
+set -euo pipefail
+
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
+
+usage() {
+    cat <<'EOF'
+usage: install.sh [--demo] [--help]
+
+Builds the release binary of sso-helper and installs it to ${PREFIX:-$HOME/.local}/bin.
+
+  --demo    after installing, run scripts/demo: the whole login / cache / consumer
+            flow against a local IAM Identity Center stand-in, in a throwaway HOME
+  --help    show this help
+
+environment:
+  PREFIX    install prefix (default: $HOME/.local); the binary goes to $PREFIX/bin
+EOF
+}
+
+demo=0
+for arg in "$@"; do
+    case "$arg" in
+        --demo) demo=1 ;;
+        -h | --help)
+            usage
+            exit 0
+            ;;
+        *)
+            echo "install.sh: unknown argument: $arg" >&2
+            usage >&2
+            exit 2
+            ;;
+    esac
+done
+
+if ! command -v cargo >/dev/null 2>&1; then
+    echo "install.sh: cargo not found; install Rust from https://rustup.rs and try again" >&2
+    exit 1
+fi
+
+prefix="${PREFIX:-$HOME/.local}"
+bindir="$prefix/bin"
+dest="$bindir/sso-helper"
+
+echo "==> building sso-helper (release)"
+if ! (cd "$repo" && cargo build --release --locked -p sso-helper); then
+    echo "install.sh: the build failed (cargo's messages above); nothing was installed" >&2
+    exit 1
+fi
+
+target_dir="$(cd "$repo" && cargo metadata --no-deps --format-version 1 2>/dev/null \
+    | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')"
+target_dir="${target_dir:-$repo/target}"
+
+echo "==> installing to $dest"
+mkdir -p "$bindir"
+install -m 0755 "$target_dir/release/sso-helper" "$dest"
+echo "installed: $dest ($("$dest" --version))"
+
+case ":${PATH}:" in
+    *":$bindir:"*) ;;
+    *)
+        # shellcheck disable=SC2016  # $PATH is meant literally in the hint
+        printf 'note: %s is not on your PATH; add it: echo '\''export PATH="%s:$PATH"'\'' >> ~/.profile  (then open a new shell)\n' "$bindir" "$bindir"
+        ;;
+esac
+
+cat <<EOF
+
+Minimal ~/.aws/config (use your own start URL, region, account and role):
+
+    [sso-session corp]
+    sso_start_url = https://d-1234567890.awsapps.com/start
+    sso_region = us-east-1
+    sso_registration_scopes = sso:account:access
+
+    [profile dev]
+    credential_process = $dest --profile dev
+    sso_helper_session = corp
+    sso_helper_account_id = 111111111111
+    sso_helper_role_name = ReadOnly
+    region = us-east-1
+
+Then: aws sts get-caller-identity --profile dev   (the first call opens the browser sign-in)
+More: $dest --help
+EOF
+
+if [ "$demo" = 1 ]; then
+    echo
+    echo "==> running scripts/demo with the installed binary"
+    SSO_HELPER_BIN="$dest" exec "$repo/scripts/demo"
+fi
