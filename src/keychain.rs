@@ -8,6 +8,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::config::SsoSession;
+use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::portal::RoleCredentials;
 use crate::store::{RegistrationFile, RoleFile, RoleKey, Store, TokenFile};
@@ -29,7 +30,13 @@ struct SessionEntry {
 impl KeychainStore {
     /// The keychain, if one answers: a lookup that finds nothing is an answer, a
     /// store that cannot be reached is not.
-    pub fn open() -> Result<KeychainStore> {
+    pub fn open(ctx: &Context) -> Result<KeychainStore> {
+        if let Some(why) = no_session_bus(ctx) {
+            return Err(Error::Keychain {
+                action: "reach",
+                detail: why,
+            });
+        }
         match entry("probe")?.get_password() {
             Ok(_) | Err(keyring::Error::NoEntry) => Ok(KeychainStore),
             Err(e) => Err(keychain_error("reach", &e)),
@@ -43,6 +50,36 @@ impl KeychainStore {
     fn write_session_entry(&self, session: &SsoSession, e: &SessionEntry) -> Result<()> {
         write(&session_user(session), e)
     }
+}
+
+/// On Linux and the BSDs the Secret Service lives on the D-Bus session bus: when
+/// its socket plainly does not exist, say so at once instead of asking D-Bus (which
+/// costs a connection attempt on every call).
+#[cfg(all(unix, not(target_os = "macos")))]
+fn no_session_bus(ctx: &Context) -> Option<String> {
+    let path = match ctx.var("DBUS_SESSION_BUS_ADDRESS") {
+        Some(addr) => {
+            let path = addr.strip_prefix("unix:path=")?;
+            std::path::PathBuf::from(path.split(',').next().unwrap_or(path))
+        }
+        None => {
+            let runtime = match ctx.var("XDG_RUNTIME_DIR") {
+                Some(dir) => std::path::PathBuf::from(dir),
+                None => {
+                    use std::os::unix::fs::MetadataExt;
+                    let uid = std::fs::metadata("/proc/self").ok()?.uid();
+                    std::path::PathBuf::from(format!("/run/user/{uid}"))
+                }
+            };
+            runtime.join("bus")
+        }
+    };
+    (!path.exists()).then(|| format!("no D-Bus session bus at {}", path.display()))
+}
+
+#[cfg(not(all(unix, not(target_os = "macos"))))]
+fn no_session_bus(_: &Context) -> Option<String> {
+    None
 }
 
 fn session_user(session: &SsoSession) -> String {

@@ -96,8 +96,14 @@ fn keychain_never_falls_back() {
     let mut env = TestEnv::new();
     env.standard_config();
     env.set("SSO_HELPER_TOKEN_STORE", "keychain");
+    // The harness points D-Bus at a bus that does not exist: no test reaches the
+    // developer's own keychain.
+    let bus = format!(
+        "no D-Bus session bus at {}/no-session-bus",
+        env.home().display()
+    );
     env.run(&["--profile", "dev-sso"])
-        .fails(1, &["OS keychain", "SSO_HELPER_TOKEN_STORE=file"]);
+        .fails(1, &["OS keychain", &bus, "SSO_HELPER_TOKEN_STORE=file"]);
     env.set("SSO_HELPER_TOKEN_STORE", "file");
     env.run(&["--profile", "dev-sso", "--token-store", "keychain"])
         .fails(1, &["OS keychain"]);

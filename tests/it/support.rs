@@ -144,6 +144,13 @@ impl TestEnv {
                 "SSO_TEST_BROWSER_LOG".to_string(),
                 self.browser_log.display().to_string(),
             ),
+            // The file store unless a test picks another; and a session bus that does
+            // not exist, so no test can reach the developer's own keychain.
+            ("SSO_HELPER_TOKEN_STORE".to_string(), "file".to_string()),
+            (
+                "DBUS_SESSION_BUS_ADDRESS".to_string(),
+                format!("unix:path={}/no-session-bus", self.home().display()),
+            ),
         ];
         v.extend(self.vars.iter().cloned());
         v
