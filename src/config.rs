@@ -264,7 +264,7 @@ fn classify(header: &str) -> Option<(Kind, String)> {
 }
 
 /// POSIX-style word splitting for section headers (botocore uses `shlex.split`).
-fn shell_words(s: &str) -> Option<Vec<String>> {
+pub(crate) fn shell_words(s: &str) -> Option<Vec<String>> {
     let mut words = Vec::new();
     let mut word = String::new();
     let mut has_word = false;
@@ -560,7 +560,7 @@ pub fn profile_header(name: &str) -> String {
     }
 }
 
-fn check_start_url(path: &Path, who: &str, key: &str, url: &str) -> Result<()> {
+pub(crate) fn check_start_url(path: &Path, who: &str, key: &str, url: &str) -> Result<()> {
     let rest = url
         .strip_prefix("https://")
         .or_else(|| url.strip_prefix("http://"));
@@ -581,7 +581,7 @@ fn check_start_url(path: &Path, who: &str, key: &str, url: &str) -> Result<()> {
     }
 }
 
-fn check_region(path: &Path, who: &str, key: &str, region: &str) -> Result<()> {
+pub(crate) fn check_region(path: &Path, who: &str, key: &str, region: &str) -> Result<()> {
     let ok = !region.is_empty()
         && region.len() <= 32
         && region

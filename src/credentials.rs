@@ -89,8 +89,8 @@ impl<'c> Session<'c> {
         };
         let store: Box<dyn Store> = match choice {
             "file" => Box::new(FileStore::new(&self.aws)),
-            "keychain" => Box::new(KeychainStore::open()?),
-            "auto" => match KeychainStore::open() {
+            "keychain" => Box::new(KeychainStore::open(self.ctx)?),
+            "auto" => match KeychainStore::open(self.ctx) {
                 Ok(k) => Box::new(k),
                 Err(e) => {
                     self.ctx
@@ -119,9 +119,7 @@ impl<'c> Session<'c> {
             "sso-helper: no OS keychain answered ({why}); tokens are kept in the AWS CLI's cache in {} instead (set SSO_HELPER_TOKEN_STORE=file to silence this)",
             self.aws.join("sso").join("cache").display()
         );
-        if crate::store::ensure_private_dir(marker.parent().expect("has a parent")).is_ok() {
-            let _ = std::fs::write(&marker, "");
-        }
+        let _ = crate::store::write_json(&marker, &"the file store is in use");
     }
 
     pub fn endpoint(&self, service: Service, session: &SsoSession) -> Result<String> {
@@ -346,6 +344,26 @@ impl Session<'_> {
         match sso_session {
             Some(name) => self.config.session(name),
             None => self.config.session_for_profile(&self.profile),
+        }
+    }
+
+    /// Runs `f` with a usable token; when the portal rejects it (401), once more with
+    /// a refreshed or new one (SPEC §3's 401 rule).
+    pub fn with_token<T>(
+        &self,
+        sso: &SsoSession,
+        opts: &Options,
+        f: impl Fn(&Token) -> Result<T>,
+    ) -> Result<T> {
+        let token = self.token(sso, opts, None)?;
+        match f(&token) {
+            Err(e) if is_unauthorized(&e) => {
+                self.ctx
+                    .debug(|| "the portal rejected the token (401); discarding it".into());
+                let token = self.token(sso, opts, Some(&token))?;
+                f(&token)
+            }
+            other => other,
         }
     }
 

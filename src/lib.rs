@@ -46,6 +46,7 @@ pub mod output;
 pub mod portal;
 pub mod secret;
 pub mod store;
+pub mod textfile;
 pub mod timestamp;
 pub mod token;
 

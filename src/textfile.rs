@@ -1,0 +1,307 @@
+//! Replacing a user's text file (the AWS config, the shared credentials file) the
+//! careful way: the original is first copied to `PATH.bak-YYYYMMDDHHMMSS` (0600),
+//! then the new text goes to a temp file in the same directory, is flushed to disk
+//! and renamed over the original, so a reader sees the old file or the new one and
+//! never half of either. The original's permissions are kept (0600 for a new file).
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use time::{OffsetDateTime, UtcOffset};
+
+use crate::error::{Error, Result};
+
+/// Writes `new_text` to `path` atomically, after backing up what was there. Returns
+/// the backup's path, or `None` when the file did not exist (it is then created,
+/// with any missing parent directory 0700). A symbolic link is followed: the file it
+/// points at is replaced and the link stays; the backup sits next to `path`.
+pub fn rewrite_with_backup(
+    path: &Path,
+    new_text: &str,
+    now: OffsetDateTime,
+) -> Result<Option<PathBuf>> {
+    let io = |action: &'static str, p: &Path| {
+        let p = p.to_path_buf();
+        move |source| Error::Io {
+            action,
+            path: p,
+            source,
+        }
+    };
+    let original = match fs::read(path) {
+        Ok(bytes) => Some(bytes),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(io("read", path)(e)),
+    };
+    let target = match &original {
+        Some(_) if fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) => {
+            fs::canonicalize(path).map_err(io("resolve", path))?
+        }
+        _ => path.to_path_buf(),
+    };
+    let dir = match target.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let (backup, mode) = match &original {
+        Some(bytes) => {
+            let mode = file_mode(&target).map_err(io("read the permissions of", &target))?;
+            (Some(write_backup(path, bytes, now)?), mode)
+        }
+        None => {
+            create_private_dir(&dir).map_err(io("create the directory", &dir))?;
+            (None, 0o600)
+        }
+    };
+    let tmp = dir.join(format!(
+        ".{}.{}.{:x}.tmp",
+        target
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("file"),
+        std::process::id(),
+        OffsetDateTime::now_utc().unix_timestamp_nanos() as u64
+    ));
+    let result = (|| {
+        let mut f = new_file(&tmp, mode)?;
+        f.write_all(new_text.as_bytes())?;
+        f.sync_all()?;
+        drop(f);
+        fs::rename(&tmp, &target)?;
+        sync_dir(&dir);
+        Ok(())
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result.map_err(io("write", &target))?;
+    Ok(backup)
+}
+
+/// `PATH.bak-YYYYMMDDHHMMSS` (UTC); `-2`, `-3`… after it when a backup of the same
+/// second exists already, which is never overwritten.
+pub fn backup_name(path: &Path, now: OffsetDateTime, attempt: u32) -> PathBuf {
+    let t = now.to_offset(UtcOffset::UTC);
+    let mut name = path.as_os_str().to_owned();
+    name.push(format!(
+        ".bak-{:04}{:02}{:02}{:02}{:02}{:02}",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    ));
+    if attempt > 1 {
+        name.push(format!("-{attempt}"));
+    }
+    PathBuf::from(name)
+}
+
+fn write_backup(path: &Path, bytes: &[u8], now: OffsetDateTime) -> Result<PathBuf> {
+    for attempt in 1..=100 {
+        let backup = backup_name(path, now, attempt);
+        let mut f = match new_file(&backup, 0o600) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(source) => {
+                return Err(Error::Io {
+                    action: "write the backup",
+                    path: backup,
+                    source,
+                });
+            }
+        };
+        if let Err(source) = f.write_all(bytes).and_then(|()| f.sync_all()) {
+            drop(f);
+            let _ = fs::remove_file(&backup);
+            return Err(Error::Io {
+                action: "write the backup",
+                path: backup,
+                source,
+            });
+        }
+        return Ok(backup);
+    }
+    Err(Error::Io {
+        action: "write the backup",
+        path: backup_name(path, now, 1),
+        source: std::io::Error::new(
+            std::io::ErrorKind::AlreadyExists,
+            "too many backups from the same second",
+        ),
+    })
+}
+
+#[cfg(unix)]
+fn file_mode(path: &Path) -> std::io::Result<u32> {
+    use std::os::unix::fs::PermissionsExt;
+    Ok(fs::metadata(path)?.permissions().mode() & 0o7777)
+}
+
+#[cfg(not(unix))]
+fn file_mode(path: &Path) -> std::io::Result<u32> {
+    fs::metadata(path).map(|_| 0o600)
+}
+
+/// A new file (never an existing one) with `mode` (exactly: the umask is undone).
+#[cfg(unix)]
+fn new_file(path: &Path, mode: u32) -> std::io::Result<fs::File> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let f = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
+    if mode != 0o600 {
+        f.set_permissions(fs::Permissions::from_mode(mode))?;
+    }
+    Ok(f)
+}
+
+#[cfg(not(unix))]
+fn new_file(path: &Path, _mode: u32) -> std::io::Result<fs::File> {
+    fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+}
+
+/// Creates `dir` and any missing parent 0700; an existing directory is left as it is.
+#[cfg(unix)]
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    if dir.is_dir() {
+        return Ok(());
+    }
+    fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+}
+
+#[cfg(not(unix))]
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    fs::create_dir_all(dir)
+}
+
+/// Makes the rename durable (best effort: not every platform can open a directory).
+fn sync_dir(dir: &Path) {
+    #[cfg(unix)]
+    if let Ok(d) = fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    const NOW: OffsetDateTime = datetime!(2026-03-04 05:06:07 +01:00);
+
+    #[cfg(unix)]
+    fn mode(p: &Path) -> u32 {
+        use std::os::unix::fs::PermissionsExt;
+        fs::metadata(p).unwrap().permissions().mode() & 0o7777
+    }
+
+    #[test]
+    fn backup_names_are_utc_and_never_reused() {
+        let p = Path::new("/x/config");
+        assert_eq!(
+            backup_name(p, NOW, 1),
+            PathBuf::from("/x/config.bak-20260304040607")
+        );
+        assert_eq!(
+            backup_name(p, NOW, 3),
+            PathBuf::from("/x/config.bak-20260304040607-3")
+        );
+    }
+
+    #[test]
+    fn replaces_keeping_a_backup_and_the_mode() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config");
+        fs::write(&path, "old\r\n").unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            fs::set_permissions(&path, fs::Permissions::from_mode(0o640)).unwrap();
+        }
+        let backup = rewrite_with_backup(&path, "new\n", NOW).unwrap().unwrap();
+        assert_eq!(backup, backup_name(&path, NOW, 1));
+        assert_eq!(fs::read_to_string(&path).unwrap(), "new\n");
+        assert_eq!(fs::read_to_string(&backup).unwrap(), "old\r\n");
+        // A second rewrite in the same second keeps the first backup.
+        let second = rewrite_with_backup(&path, "newer\n", NOW).unwrap().unwrap();
+        assert_eq!(second, backup_name(&path, NOW, 2));
+        assert_eq!(fs::read_to_string(&backup).unwrap(), "old\r\n");
+        assert_eq!(fs::read_to_string(&second).unwrap(), "new\n");
+        #[cfg(unix)]
+        {
+            assert_eq!(mode(&path), 0o640);
+            assert_eq!(mode(&backup), 0o600);
+        }
+        // No temp file is left behind.
+        let mut names: Vec<String> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(
+            names,
+            [
+                "config",
+                "config.bak-20260304040607",
+                "config.bak-20260304040607-2"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_new_file_gets_no_backup_and_private_modes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a/b/config");
+        assert_eq!(rewrite_with_backup(&path, "x\n", NOW).unwrap(), None);
+        assert_eq!(fs::read_to_string(&path).unwrap(), "x\n");
+        #[cfg(unix)]
+        {
+            assert_eq!(mode(&path), 0o600);
+            assert_eq!(mode(path.parent().unwrap()), 0o700);
+            assert_eq!(mode(&dir.path().join("a")), 0o700);
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_symlink_stays_a_symlink() {
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("real");
+        let link = dir.path().join("config");
+        fs::write(&real, "old\n").unwrap();
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        let backup = rewrite_with_backup(&link, "new\n", NOW).unwrap().unwrap();
+        assert!(
+            fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert_eq!(fs::read_to_string(&real).unwrap(), "new\n");
+        assert_eq!(backup, backup_name(&link, NOW, 1));
+        assert_eq!(fs::read_to_string(&backup).unwrap(), "old\n");
+    }
+
+    #[test]
+    fn errors_name_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        // A directory where the file should be: it cannot be read as a file.
+        let e = rewrite_with_backup(dir.path(), "x", NOW).unwrap_err();
+        assert!(matches!(e, Error::Io { .. }), "{e}");
+        assert!(e.to_string().contains(&dir.path().display().to_string()));
+    }
+}

@@ -1,0 +1,405 @@
+//! The commands a person runs by hand: login, logout, list, export, status, and
+//! -v on every one of them.
+
+use serde_json::{Value, json};
+
+use crate::support::*;
+
+#[test]
+fn login_signs_in_whatever_is_cached_and_says_until_when() {
+    let env = TestEnv::new();
+    env.standard_config();
+    let out = env.run(&["login", "--profile", "dev-sso"]);
+    out.ok();
+    assert!(
+        out.stdout.contains("signed in to sso-session \"corp\""),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("valid until 20") && out.stdout.contains("file store"),
+        "{}",
+        out.stdout
+    );
+    let first = TestEnv::read_json(&env.token_path("corp"))["accessToken"].clone();
+    env.run(&["login", "--sso-session", "corp"]).ok();
+    assert_eq!(
+        env.standin.count(Op::StartDeviceAuthorization),
+        2,
+        "a new sign-in each time"
+    );
+    assert_ne!(
+        TestEnv::read_json(&env.token_path("corp"))["accessToken"],
+        first
+    );
+    // The registration is reused.
+    assert_eq!(env.standin.count(Op::RegisterClient), 1);
+    env.run(&["login", "--sso-session", "nope"])
+        .fails(2, &["[sso-session nope]"]);
+}
+
+#[test]
+fn logout_ends_the_session_and_deletes_what_it_stored() {
+    let env = TestEnv::new();
+    env.standard_config();
+    env.run(&["--profile", "dev-sso"]).ok();
+    env.run(&["--profile", "admin"]).ok();
+    // Another session's token file, which logout must leave alone.
+    let other = env.write_cli_token("other-session", &json!({"startUrl": "https://x.awsapps.com/start", "region": "us-east-1", "accessToken": "x", "expiresAt": utc_in(3600)}));
+    let token = TestEnv::read_json(&env.token_path("corp"))["accessToken"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let out = env.run(&["logout", "--profile", "admin"]);
+    out.ok();
+    assert!(
+        out.stdout.contains("sso-session \"corp\": signed out"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(env.standin.count(Op::Logout), 1);
+    let logout = env
+        .standin
+        .requests()
+        .into_iter()
+        .find(|r| r.path == "/logout")
+        .unwrap();
+    assert_eq!(
+        logout.header("x-amz-sso_bearer_token"),
+        Some(token.as_str())
+    );
+    assert!(!env.token_path("corp").exists());
+    assert!(other.exists(), "other sessions' files stay");
+    let remaining: Vec<_> = std::fs::read_dir(env.aws("cli/cache")).unwrap().collect();
+    assert!(remaining.is_empty(), "role credentials deleted");
+    // Signed out: the next call must sign in again.
+    env.run(&["--profile", "dev-sso", "--no-login"])
+        .fails(3, &[]);
+    // Again: nothing to do, still fine.
+    let again = env.run(&["logout", "--sso-session", "corp"]);
+    assert!(
+        again.ok().stdout.contains("no token was stored"),
+        "{}",
+        again.stdout
+    );
+    assert_eq!(env.standin.count(Op::Logout), 1);
+}
+
+#[test]
+fn logout_all_covers_every_session() {
+    let env = TestEnv::new();
+    env.standard_config();
+    env.run(&["--profile", "dev-sso"]).ok();
+    env.run(&["--profile", "legacy"]).ok();
+    let out = env.run(&["logout", "--all"]);
+    out.ok();
+    assert_eq!(out.stdout.lines().count(), 2, "{}", out.stdout);
+    assert_eq!(env.standin.count(Op::Logout), 2);
+    assert!(!env.token_path("corp").exists() && !env.token_path(START_URL).exists());
+}
+
+#[test]
+fn list_follows_pagination_and_prints_a_table_or_json() {
+    let env = TestEnv::new();
+    env.standard_config();
+    let table = env.run(&["list", "--profile", "dev-sso"]);
+    table.ok();
+    let lines: Vec<&str> = table.stdout.lines().collect();
+    assert!(
+        lines[0].starts_with("ACCOUNT ID") && lines[0].contains("ROLES"),
+        "{}",
+        table.stdout
+    );
+    assert_eq!(lines.len(), 4, "{}", table.stdout);
+    assert!(
+        lines[1].starts_with("111111111111  Development") && lines[1].ends_with("Admin, ReadOnly"),
+        "{}",
+        table.stdout
+    );
+    // Three accounts at two a page: the portal was asked for two pages of accounts.
+    assert!(env.standin.count(Op::ListAccounts) >= 2);
+    let j: Value = serde_json::from_str(
+        &env.run(&["list", "--sso-session", "corp", "--json"])
+            .ok()
+            .stdout,
+    )
+    .unwrap();
+    assert_eq!(
+        j["session"],
+        json!({"name": "corp", "startUrl": START_URL, "region": "us-east-1"})
+    );
+    let accounts = j["accounts"].as_array().unwrap();
+    assert_eq!(accounts.len(), 3);
+    assert_eq!(
+        accounts[0],
+        json!({"accountId": "111111111111", "accountName": "Development", "emailAddress": "dev@example.com", "roles": ["Admin", "ReadOnly"]})
+    );
+    assert_eq!(
+        env.standin.count(Op::StartDeviceAuthorization),
+        1,
+        "one sign-in for both"
+    );
+}
+
+#[test]
+fn list_with_a_revoked_token_refreshes_once() {
+    let env = TestEnv::new();
+    env.standard_config();
+    env.run(&["list", "--profile", "dev-sso"]).ok();
+    env.standin.revoke_access_tokens();
+    env.run(&["list", "--profile", "dev-sso"]).ok();
+    assert_eq!(env.standin.count(Op::CreateTokenRefresh), 1);
+}
+
+#[test]
+fn export_formats() {
+    let env = TestEnv::new();
+    env.standard_config();
+    let out = env.run(&["export", "--profile", "dev-sso"]);
+    out.ok();
+    let key = issued_keys(&env.standin)[0].clone();
+    assert!(
+        out.stdout
+            .contains(&format!("export AWS_ACCESS_KEY_ID='{key}'")),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("export AWS_CREDENTIAL_EXPIRATION='20"),
+        "{}",
+        out.stdout
+    );
+    // The env lines work in a real shell.
+    let sh = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("{}\nprintf %s \"$AWS_ACCESS_KEY_ID\"", out.stdout))
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&sh.stdout), key);
+    let fish = env.run(&["export", "--profile", "dev-sso", "--format", "fish"]);
+    assert!(
+        fish.ok()
+            .stdout
+            .starts_with(&format!("set -gx AWS_ACCESS_KEY_ID '{key}';"))
+    );
+    let ps = env.run(&["export", "--profile", "dev-sso", "--format", "powershell"]);
+    assert!(
+        ps.ok()
+            .stdout
+            .starts_with(&format!("$Env:AWS_ACCESS_KEY_ID = '{key}'"))
+    );
+    let j = env
+        .run(&["export", "--profile", "dev-sso", "--format", "json"])
+        .json();
+    assert_eq!(j["AccessKeyId"], json!(key));
+    assert_eq!(
+        env.standin.count(Op::GetRoleCredentials),
+        1,
+        "all from the cache"
+    );
+}
+
+#[test]
+fn export_to_the_shared_credentials_file_keeps_everything_else() {
+    let mut env = TestEnv::new();
+    env.standard_config();
+    let path = env.aws("credentials");
+    let original = "# my keys\n[default]\naws_access_key_id = AKIADEFAULT\naws_secret_access_key = keep-me\n\n[dev-sso]\naws_access_key_id = OLD\n\n[zeta]\nregion = x\n";
+    std::fs::write(&path, original).unwrap();
+    let out = env.run(&["export", "--profile", "dev-sso", "--format", "credentials"]);
+    out.ok();
+    assert!(
+        out.stdout.contains("wrote profile [dev-sso]") && out.stdout.contains("backup: "),
+        "{}",
+        out.stdout
+    );
+    let key = issued_keys(&env.standin)[0].clone();
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.starts_with("# my keys\n[default]\naws_access_key_id = AKIADEFAULT\naws_secret_access_key = keep-me\n\n[dev-sso]\n"), "{text}");
+    assert!(
+        text.contains(&format!("aws_access_key_id = {key}")) && !text.contains("OLD"),
+        "{text}"
+    );
+    assert!(text.ends_with("[zeta]\nregion = x\n"), "{text}");
+    let backups: Vec<_> = std::fs::read_dir(env.aws(""))
+        .unwrap()
+        .flatten()
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with("credentials.bak")
+        })
+        .collect();
+    assert_eq!(backups.len(), 1);
+    assert_eq!(
+        std::fs::read_to_string(backups[0].path()).unwrap(),
+        original
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
+    // --to and $AWS_SHARED_CREDENTIALS_FILE.
+    let elsewhere = env.home().join("creds.ini");
+    env.set(
+        "AWS_SHARED_CREDENTIALS_FILE",
+        &elsewhere.display().to_string(),
+    );
+    env.run(&[
+        "export",
+        "--profile",
+        "dev-sso",
+        "--format",
+        "credentials",
+        "--to",
+        "static-dev",
+    ])
+    .ok();
+    assert!(
+        std::fs::read_to_string(&elsewhere)
+            .unwrap()
+            .starts_with("[static-dev]\n")
+    );
+}
+
+#[test]
+fn status_shows_tokens_and_roles_without_secrets() {
+    let env = TestEnv::new();
+    env.standard_config();
+    let before = env.run(&["status"]);
+    assert!(
+        before.ok().stdout.contains("token: none"),
+        "{}",
+        before.stdout
+    );
+    env.run(&["--profile", "dev-sso"]).ok();
+    let out = env.run(&["status"]);
+    out.ok();
+    env.assert_no_secret_in(&out.stdout, "status");
+    assert!(
+        out.stdout.starts_with("token store: file"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("sso-session \"corp\""),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("token: valid, until"), "{}", out.stdout);
+    assert!(out.stdout.contains("refreshable"), "{}", out.stdout);
+    assert!(
+        out.stdout
+            .contains("role ReadOnly in 111111111111 (profile dev-sso): cached until"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("role Admin in 111111111111 (profile admin): not cached"),
+        "{}",
+        out.stdout
+    );
+    let j: Value = serde_json::from_str(&env.run(&["status", "--json"]).ok().stdout).unwrap();
+    assert_eq!(j["store"], json!("file"));
+    let corp = j["sessions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == json!("corp"))
+        .unwrap();
+    assert_eq!(corp["token"]["state"], json!("valid"));
+    assert_eq!(corp["token"]["refreshable"], json!(true));
+    assert_eq!(corp["token"]["store"], json!("file"));
+    assert!(corp["token"]["secondsLeft"].as_i64().unwrap() > 3600);
+    let ro = corp["roles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["profile"] == json!("dev-sso"))
+        .unwrap();
+    assert_eq!(ro["cached"], json!(true));
+    assert_eq!(ro["fresh"], json!(true));
+    assert_eq!(
+        env.standin.count(Op::GetRoleCredentials),
+        1,
+        "status makes no request"
+    );
+}
+
+#[test]
+fn every_command_with_verbose_keeps_secrets_off_stderr() {
+    let env = TestEnv::new();
+    env.standard_config();
+    let runs: Vec<Vec<&str>> = vec![
+        vec!["-v", "login", "--profile", "dev-sso"],
+        vec!["-v", "--profile", "dev-sso"],
+        vec!["-v", "list", "--profile", "dev-sso"],
+        vec!["-v", "export", "--profile", "admin"],
+        vec!["-v", "status"],
+        vec!["-v", "doctor", "--profile", "dev-sso"],
+        vec!["-v", "logout", "--profile", "dev-sso"],
+    ];
+    for args in runs {
+        let run = env.run(&args); // checks stderr for every secret issued so far
+        assert!(run.code == 0, "{args:?}: {}", run.stderr);
+        assert!(
+            run.stderr.contains("sso-helper: debug:") || args.contains(&"status"),
+            "{args:?} logs: {}",
+            run.stderr
+        );
+    }
+    // Logged requests name the operation, method, path, status and time.
+    env.run(&["login", "--profile", "dev-sso"]).ok();
+    let run = env.run(&["-v", "list", "--profile", "dev-sso", "--no-login"]);
+    let line = run
+        .ok()
+        .stderr
+        .lines()
+        .find(|l| l.contains("ListAccounts GET /assignment/accounts"))
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        line.contains("-> 200 (") && line.ends_with(" ms)"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn usage_errors_point_at_help() {
+    let env = TestEnv::new();
+    for (args, needle) in [
+        (&["frobnicate"][..], "unknown command `frobnicate`"),
+        (&["status", "--profile", "x"], "does not take --profile"),
+        (
+            &["list", "--profile", "a", "--sso-session", "b"],
+            "not both",
+        ),
+        (&["export", "--format"], "--format"),
+        (&["logout", "--all", "--sso-session", "x"], "--all"),
+    ] {
+        let run = env.run(args);
+        run.fails(2, &[needle, "sso-helper --help"]);
+        assert_eq!(run.stderr.lines().count(), 1);
+    }
+    for cmd in [
+        "login",
+        "logout",
+        "list",
+        "configure",
+        "export",
+        "status",
+        "doctor",
+    ] {
+        let help = env.run(&[cmd, "--help"]);
+        assert!(
+            help.ok().stdout.contains(&format!("sso-helper {cmd}")),
+            "{cmd}"
+        );
+    }
+}
