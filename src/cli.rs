@@ -332,7 +332,7 @@ pub fn run(action: &Action, args: &Args, ctx: &mut Context) -> Result<()> {
             output::print(&inventory::list(&session, &sso, &opts, args.json)?)
         }
         Command::Configure => {
-            let session = Session::open(ctx, &opts)?;
+            let session = Session::open_or_empty(ctx, &opts)?;
             output::print(&configure::run(&session, &opts, args)?)
         }
         Command::Export => {

@@ -111,6 +111,15 @@ impl ConfigFile {
         ConfigFile::parse(path, &text)
     }
 
+    /// Like `load`, but a file that does not exist yet reads as empty (for
+    /// `configure`, which may create it).
+    pub fn load_or_empty(path: &Path) -> Result<ConfigFile> {
+        if !path.exists() {
+            return ConfigFile::parse(path, "");
+        }
+        ConfigFile::load(path)
+    }
+
     pub fn parse(path: &Path, text: &str) -> Result<ConfigFile> {
         let mut file = ConfigFile {
             path: path.to_path_buf(),

@@ -59,8 +59,18 @@ pub struct Session<'c> {
 
 impl<'c> Session<'c> {
     pub fn open(ctx: &'c Context, opts: &Options) -> Result<Session<'c>> {
-        let started = ctx.now();
         let config = ConfigFile::load(&config_path(ctx)?)?;
+        Session::with_config(ctx, opts, config)
+    }
+
+    /// For `configure`: a config file that does not exist yet is an empty one.
+    pub fn open_or_empty(ctx: &'c Context, opts: &Options) -> Result<Session<'c>> {
+        let config = ConfigFile::load_or_empty(&config_path(ctx)?)?;
+        Session::with_config(ctx, opts, config)
+    }
+
+    fn with_config(ctx: &'c Context, opts: &Options, config: ConfigFile) -> Result<Session<'c>> {
+        let started = ctx.now();
         let aws = aws_dir(ctx)?;
         Ok(Session {
             ctx,

@@ -1,11 +1,1446 @@
-//! `sso-helper doctor`: one line per check, ok / warn / fail.
+//! `sso-helper doctor`: one line per check, ok / warn / fail (and skip for a check
+//! an earlier failure leaves nothing to look at), each problem with its fix.
+//!
+//! The checks are pure functions of the values they are given (the parsed config,
+//! the keychain probe's outcome, a `Date` header and `now`, a stored token), so they
+//! are unit-tested at fixed instants. `run` gathers those values: it reads the config
+//! file, probes the keychain, makes one unauthenticated request to each endpoint and
+//! reads the stored token. It never signs in, never opens a browser, never prints a
+//! secret, and never stops at the first problem.
 
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use time::{Duration, OffsetDateTime};
+
+use crate::config::{self, ConfigFile, Section, SsoSession, profile_header};
 use crate::context::Context;
-use crate::credentials::Options;
+use crate::credentials::{Options, profile_name};
+use crate::endpoints::{self, Service};
 use crate::error::{Error, Result};
+use crate::http::{Answer, Http, Method, Request, Retry};
+use crate::keychain::KeychainStore;
+use crate::secret::Secret;
+use crate::store::{FileStore, Store};
+use crate::timestamp::format_utc;
+use crate::token::Token;
+
+/// The clock may differ from the server's by this much.
+pub const MAX_SKEW: Duration = Duration::minutes(5);
+
+/// The keys every SDK reads as its own SSO settings (reference §7.3).
+const STANDARD_SSO_KEYS: [&str; 5] = [
+    "sso_session",
+    "sso_start_url",
+    "sso_region",
+    "sso_account_id",
+    "sso_role_name",
+];
+/// The ones botocore (the AWS CLI, boto3) looks at to pick its SSO provider.
+const BOTOCORE_SSO_KEYS: [&str; 2] = ["sso_account_id", "sso_role_name"];
+const ROLE_KEYS: [&str; 4] = [
+    "sso_account_id",
+    "sso_helper_account_id",
+    "sso_role_name",
+    "sso_helper_role_name",
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Ok,
+    Warn,
+    Fail,
+    /// Not run: an earlier failure left nothing to check.
+    Skip,
+}
+
+impl Status {
+    fn label(self) -> &'static str {
+        match self {
+            Status::Ok => "ok",
+            Status::Warn => "warn",
+            Status::Fail => "fail",
+            Status::Skip => "skip",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Check {
+    pub status: Status,
+    pub name: &'static str,
+    pub message: String,
+    pub fix: Option<String>,
+}
+
+impl Check {
+    pub fn ok(name: &'static str, message: impl Into<String>) -> Check {
+        Check {
+            status: Status::Ok,
+            name,
+            message: message.into(),
+            fix: None,
+        }
+    }
+
+    pub fn warn(name: &'static str, message: impl Into<String>, fix: impl Into<String>) -> Check {
+        Check {
+            status: Status::Warn,
+            name,
+            message: message.into(),
+            fix: Some(fix.into()),
+        }
+    }
+
+    pub fn fail(name: &'static str, message: impl Into<String>, fix: impl Into<String>) -> Check {
+        Check {
+            status: Status::Fail,
+            name,
+            message: message.into(),
+            fix: Some(fix.into()),
+        }
+    }
+
+    pub fn skip(name: &'static str, message: impl Into<String>) -> Check {
+        Check {
+            status: Status::Skip,
+            name,
+            message: message.into(),
+            fix: None,
+        }
+    }
+
+    /// A check that reports an error: its message, and its hint as the fix.
+    fn error(status: Status, name: &'static str, prefix: &str, e: &Error) -> Check {
+        Check {
+            status,
+            name,
+            message: format!("{prefix}{e}"),
+            fix: e.hint(),
+        }
+    }
+}
+
+/// One line per check: `fail  profile    [profile dev] …  → fix: …`.
+pub fn render(checks: &[Check]) -> String {
+    let one_line = |s: &str| s.replace(['\n', '\r'], " ");
+    checks
+        .iter()
+        .map(|c| {
+            let mut line = format!(
+                "{:<5} {:<10} {}",
+                c.status.label(),
+                c.name,
+                one_line(&c.message)
+            );
+            if let Some(fix) = &c.fix {
+                line.push_str("  → fix: ");
+                line.push_str(&one_line(fix));
+            }
+            line
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+pub fn any_failed(checks: &[Check]) -> bool {
+    checks.iter().any(|c| c.status == Status::Fail)
+}
 
 /// The report, and whether a check failed.
 pub fn run(ctx: &Context, opts: &Options) -> Result<(String, bool)> {
-    let _ = (ctx, opts);
-    Err(Error::Usage("doctor is not built yet".into()))
+    let checks = run_checks(ctx, opts);
+    Ok((render(&checks), any_failed(&checks)))
+}
+
+fn run_checks(ctx: &Context, opts: &Options) -> Vec<Check> {
+    let mut checks = Vec::new();
+    let profile = profile_name(ctx, opts.profile.as_deref());
+    let profile_source = if opts.profile.is_some() {
+        None
+    } else if ctx.var("AWS_PROFILE").is_some() {
+        Some("from AWS_PROFILE")
+    } else {
+        Some("the default profile: no --profile nor AWS_PROFILE")
+    };
+
+    // The config file, the profile, and every profile's credential_process.
+    let config = config::config_path(ctx).and_then(|p| ConfigFile::load(&p));
+    let target = match &config {
+        Ok(config) => {
+            let from_env = ctx.var("AWS_CONFIG_FILE").is_some();
+            checks.push(config_check(config, from_env));
+            let (profile_checks, target) = profile_check(config, &profile, profile_source);
+            checks.extend(profile_checks);
+            checks.extend(helper_profiles_check(config, &profile));
+            checks.extend(sdk_precedence_check(config));
+            checks.extend(process_check(config, ctx.var("PATH")));
+            target
+        }
+        Err(e) => {
+            checks.push(Check::error(Status::Fail, "config", "", e));
+            let why = "the config file did not load";
+            for name in ["profile", "profiles", "sdk-compat", "process"] {
+                checks.push(Check::skip(name, format!("not checked: {why}")));
+            }
+            None
+        }
+    };
+
+    // The token store.
+    let aws_dir = config::aws_dir(ctx);
+    let cache_dir = aws_dir
+        .as_ref()
+        .map(|d| d.join("sso").join("cache"))
+        .unwrap_or_else(|_| PathBuf::from("~/.aws/sso/cache"));
+    let store: Option<Box<dyn Store>> = match store_choice(
+        opts.token_store.as_deref(),
+        ctx.var("SSO_HELPER_TOKEN_STORE"),
+    ) {
+        Err(check) => {
+            checks.push(check);
+            None
+        }
+        Ok((choice, source)) => {
+            let probe = match choice {
+                StoreChoice::File => None,
+                _ => Some(KeychainStore::open(ctx)),
+            };
+            let outcome = probe.as_ref().map(|p| p.as_ref().map(|_| ()));
+            checks.push(keychain_check(choice, &source, outcome, &cache_dir));
+            match (choice, probe, &aws_dir) {
+                (StoreChoice::File, _, Ok(dir)) | (StoreChoice::Auto, Some(Err(_)), Ok(dir)) => {
+                    Some(Box::new(FileStore::new(dir)))
+                }
+                (_, Some(Ok(k)), _) => Some(Box::new(k)),
+                _ => None,
+            }
+        }
+    };
+
+    // The network, the clock and the token, for the session the profile uses.
+    let Some(target) = target else {
+        let why = "the profile did not resolve to an SSO session";
+        for name in ["oidc", "portal", "clock", "token"] {
+            checks.push(Check::skip(name, format!("not checked: {why}")));
+        }
+        return checks;
+    };
+    let config = config
+        .as_ref()
+        .expect("a target comes from a loaded config");
+    let http = Http::new(ctx);
+    // Each answer's Date header with the local time it arrived at.
+    let mut dates: Vec<(String, Option<String>, OffsetDateTime)> = Vec::new();
+    for (service, name) in [(Service::Oidc, "oidc"), (Service::Portal, "portal")] {
+        let (check, answer) = endpoint_check(ctx, config, &http, &target, service, name);
+        checks.push(check);
+        if let Some(a) = answer {
+            dates.push((a.host, a.date, ctx.now()));
+        }
+    }
+    // The portal's answer first: that is the service that checks the token.
+    match dates.last() {
+        Some((host, date, at)) => checks.push(clock_check(*at, host, date.as_deref())),
+        None => checks.push(Check::skip(
+            "clock",
+            "not checked: no endpoint answered to compare with",
+        )),
+    }
+
+    match &store {
+        None => checks.push(Check::skip(
+            "token",
+            match &aws_dir {
+                Err(e) => format!("not checked: {e}"),
+                Ok(_) => "not checked: the token store cannot be opened (see above)".into(),
+            },
+        )),
+        Some(store) => {
+            let token = store.load_token(&target.session);
+            let cli = match (store.name(), &aws_dir) {
+                ("file", _) | (_, Err(_)) => None,
+                (_, Ok(dir)) => FileStore::new(dir).load_token(&target.session),
+            };
+            let mut hint = format!("sso-helper login --profile {}", target.profile);
+            if let Some(s) = &opts.token_store {
+                hint.push_str(&format!(" --token-store {s}"));
+            }
+            checks.push(token_check(
+                ctx.now(),
+                &target.session,
+                store.name(),
+                token.as_ref(),
+                cli.as_ref(),
+                &hint,
+            ));
+        }
+    }
+    checks
+}
+
+// ------------------------------------------------------------------ config
+
+/// The config file parsed.
+pub fn config_check(config: &ConfigFile, from_env: bool) -> Check {
+    let plural =
+        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    Check::ok(
+        "config",
+        format!(
+            "{}{} parses ({}, {})",
+            config.path.display(),
+            if from_env { " (AWS_CONFIG_FILE)" } else { "" },
+            plural(config.profiles.len(), "profile", "profiles"),
+            plural(config.sessions.len(), "sso-session", "sso-sessions"),
+        ),
+    )
+}
+
+/// What the checks after the config work on: the profile sso-helper is given (the
+/// checked one, or in layout A the one its credential_process names) and its session.
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub profile: String,
+    pub session: SsoSession,
+}
+
+/// How a credential_process command runs sso-helper: `Some(profile flag)` when its
+/// program is sso-helper.
+pub fn helper_profile_arg(command: &str) -> Option<Option<String>> {
+    let words = config::shell_words(command)?;
+    let program = words.first()?;
+    let base = program.rsplit(['/', '\\']).next().unwrap_or(program);
+    let base = base.strip_suffix(".exe").unwrap_or(base);
+    if base != "sso-helper" {
+        return None;
+    }
+    let mut args = words[1..].iter();
+    while let Some(a) = args.next() {
+        if a == "--profile" {
+            return Some(args.next().cloned());
+        }
+        if let Some(v) = a.strip_prefix("--profile=") {
+            return Some(Some(v.to_string()));
+        }
+    }
+    Some(None)
+}
+
+/// The profile resolves (to a session, and fully when it names an account or
+/// role); a layout-A profile is followed to the profile it names.
+pub fn profile_check(
+    config: &ConfigFile,
+    name: &str,
+    source: Option<&str>,
+) -> (Vec<Check>, Option<Target>) {
+    let who = format!("[{}]", profile_header(name));
+    let mut checks = Vec::new();
+    let Some(section) = config.profile(name) else {
+        let e = config
+            .session_for_profile(name)
+            .expect_err("an absent profile does not resolve");
+        return (vec![Check::error(Status::Fail, "profile", "", &e)], None);
+    };
+    let helper = section
+        .get("credential_process")
+        .and_then(helper_profile_arg);
+    let (target, prefix) = match &helper {
+        Some(Some(p)) if p != name => (
+            p.as_str(),
+            format!("{who} runs sso-helper --profile {p}, so "),
+        ),
+        _ => (name, String::new()),
+    };
+    if let Some(None) = helper {
+        checks.push(Check::warn(
+            "profile",
+            format!(
+                "{who} runs sso-helper without --profile: run by an SDK it uses $AWS_PROFILE or \"default\", not {who}"
+            ),
+            format!("add --profile {name} to its credential_process"),
+        ));
+    }
+    let source = source.map(|s| format!(" ({s})")).unwrap_or_default();
+    match describe_target(config, target) {
+        Ok((what, session)) => {
+            checks.push(Check::ok("profile", format!("{prefix}{what}{source}")));
+            let target = Target {
+                profile: target.to_string(),
+                session,
+            };
+            (checks, Some(target))
+        }
+        Err(e) => {
+            checks.push(Check::error(Status::Fail, "profile", &prefix, &e));
+            (checks, None)
+        }
+    }
+}
+
+fn has_role_keys(section: &Section) -> bool {
+    ROLE_KEYS.iter().any(|k| section.get(k).is_some())
+}
+
+/// `[profile p] uses sso-session "corp" (URL, region), account …, role …`.
+fn describe_target(config: &ConfigFile, name: &str) -> Result<(String, SsoSession)> {
+    let session = config.session_for_profile(name)?;
+    let who = format!("[{}]", profile_header(name));
+    let uses = match &session.name {
+        Some(_) => format!(
+            "{who} uses {} ({}, {})",
+            session.describe(),
+            session.start_url,
+            session.region
+        ),
+        None => format!("{who} uses {} ({})", session.describe(), session.region),
+    };
+    let section = config.profile(name).expect("resolved above");
+    if has_role_keys(section) {
+        let role = config.role_profile(name)?;
+        Ok((
+            format!(
+                "{uses}, account {}, role {}",
+                role.account_id, role.role_name
+            ),
+            session,
+        ))
+    } else {
+        Ok((
+            format!(
+                "{uses}; it names no account or role (enough for login and list, not for credentials)"
+            ),
+            session,
+        ))
+    }
+}
+
+/// Every other profile that runs sso-helper names a profile that resolves to an
+/// account and role.
+pub fn helper_profiles_check(config: &ConfigFile, checked: &str) -> Vec<Check> {
+    let mut problems = Vec::new();
+    let mut good = 0;
+    for name in config.profile_order.iter().filter(|n| *n != checked) {
+        let section = &config.profiles[name];
+        let Some(arg) = section
+            .get("credential_process")
+            .and_then(helper_profile_arg)
+        else {
+            continue;
+        };
+        let who = format!("[{}]", profile_header(name));
+        match arg {
+            None => problems.push(Check::warn(
+                "profiles",
+                format!(
+                    "{who} runs sso-helper without --profile: run by an SDK it uses $AWS_PROFILE or \"default\", not {who}"
+                ),
+                format!("add --profile {name} to its credential_process"),
+            )),
+            Some(target) => match config.role_profile(&target) {
+                Ok(_) => good += 1,
+                Err(e) => {
+                    let prefix = if target == *name {
+                        format!("{who} runs sso-helper, but ")
+                    } else {
+                        format!("{who} runs sso-helper --profile {target}, but ")
+                    };
+                    problems.push(Check::error(Status::Warn, "profiles", &prefix, &e));
+                }
+            },
+        }
+    }
+    if problems.is_empty() {
+        let msg = match good {
+            0 => "no other profile runs sso-helper".to_string(),
+            1 => "the other profile that runs sso-helper resolves to an account and role".into(),
+            n => {
+                format!("the {n} other profiles that run sso-helper resolve to an account and role")
+            }
+        };
+        problems.push(Check::ok("profiles", msg));
+    }
+    problems
+}
+
+/// SPEC §2's trap: a profile with `credential_process` and standard `sso_*` keys is
+/// taken as a native SSO profile by the SDKs, which then never run the process.
+/// A warning, not a failure: sso-helper itself reads such a profile fine.
+pub fn sdk_precedence_check(config: &ConfigFile) -> Vec<Check> {
+    let mut checks = Vec::new();
+    let mut with_process = 0;
+    for name in &config.profile_order {
+        let section = &config.profiles[name];
+        if section.get("credential_process").is_none() {
+            continue;
+        }
+        with_process += 1;
+        let keys: Vec<&str> = STANDARD_SSO_KEYS
+            .into_iter()
+            .filter(|k| section.get(k).is_some())
+            .collect();
+        if keys.is_empty() {
+            continue;
+        }
+        let who = format!("[{}]", profile_header(name));
+        let skipped_by = if keys.iter().any(|k| BOTOCORE_SSO_KEYS.contains(k)) {
+            "the AWS CLI, boto3 and the other SDKs take it as a native SSO profile and never run its credential_process"
+        } else {
+            "the JS and Rust SDKs take it as a native SSO profile and never run its credential_process (botocore still does)"
+        };
+        let renamed: Vec<String> = keys
+            .iter()
+            .map(|k| k.replacen("sso_", "sso_helper_", 1))
+            .collect();
+        checks.push(Check::warn(
+            "sdk-compat",
+            format!(
+                "{who} has credential_process and {}: {skipped_by}",
+                keys.join(", ")
+            ),
+            format!(
+                "rename them to {} (layout B) or move them to a companion profile that credential_process names with --profile (layout A)",
+                renamed.join(", ")
+            ),
+        ));
+    }
+    if checks.is_empty() {
+        checks.push(Check::ok(
+            "sdk-compat",
+            format!(
+                "no profile mixes credential_process with standard sso_* keys ({with_process} with credential_process)"
+            ),
+        ));
+    }
+    checks
+}
+
+/// Where a credential_process program is.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Program {
+    Found(PathBuf),
+    /// Not there, or not executable: why (`does not exist`, `is not on PATH`).
+    Missing(String),
+    /// `~/…`: botocore runs the command without a shell, so `~` is not expanded.
+    Tilde,
+}
+
+/// Finds `program` as the SDKs would: a path as it is, a bare name on `path_var`.
+pub fn locate(program: &str, path_var: Option<&str>) -> Program {
+    if program.starts_with('~') {
+        return Program::Tilde;
+    }
+    if program.contains('/') || (cfg!(windows) && program.contains('\\')) {
+        let p = Path::new(program);
+        return if is_executable(p) {
+            Program::Found(p.to_path_buf())
+        } else if p.exists() {
+            Program::Missing("is not an executable file".into())
+        } else {
+            Program::Missing("does not exist".into())
+        };
+    }
+    let dirs: Vec<PathBuf> = path_var
+        .map(|v| std::env::split_paths(v).collect())
+        .unwrap_or_default();
+    let names: Vec<String> = if cfg!(windows) && !program.contains('.') {
+        vec![program.to_string(), format!("{program}.exe")]
+    } else {
+        vec![program.to_string()]
+    };
+    for dir in &dirs {
+        for n in &names {
+            let candidate = dir.join(n);
+            if is_executable(&candidate) {
+                return Program::Found(candidate);
+            }
+        }
+    }
+    Program::Missing("is not on PATH".into())
+}
+
+#[cfg(unix)]
+fn is_executable(p: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+}
+
+#[cfg(not(unix))]
+fn is_executable(p: &Path) -> bool {
+    p.is_file()
+}
+
+/// `[profile a], [profile b] and 3 more`.
+fn name_profiles(names: &[&String]) -> String {
+    let shown: Vec<String> = names
+        .iter()
+        .take(3)
+        .map(|n| format!("[{}]", profile_header(n)))
+        .collect();
+    let more = names.len().saturating_sub(shown.len());
+    if more > 0 {
+        format!("{} and {more} more", shown.join(", "))
+    } else {
+        shown.join(", ")
+    }
+}
+
+/// Every credential_process runs a program that exists: one line per program.
+pub fn process_check(config: &ConfigFile, path_var: Option<&str>) -> Vec<Check> {
+    // Program → the profiles that run it, in file order.
+    let mut programs: Vec<(String, Vec<&String>)> = Vec::new();
+    let mut checks = Vec::new();
+    for name in &config.profile_order {
+        let Some(command) = config.profiles[name].get("credential_process") else {
+            continue;
+        };
+        let who = format!("[{}]", profile_header(name));
+        match config::shell_words(command) {
+            None => checks.push(Check::fail(
+                "process",
+                format!("{who} credential_process has an unclosed quote or a trailing \\"),
+                format!("fix the quoting of credential_process in {who}"),
+            )),
+            Some(words) if words.is_empty() => checks.push(Check::fail(
+                "process",
+                format!("{who} credential_process is empty"),
+                format!("set it to `sso-helper --profile {name}` or remove it"),
+            )),
+            Some(words) => match programs.iter_mut().find(|(p, _)| *p == words[0]) {
+                Some((_, names)) => names.push(name),
+                None => programs.push((words[0].clone(), vec![name])),
+            },
+        }
+    }
+    for (program, names) in &programs {
+        let is_helper = helper_profile_arg(program).is_some();
+        let users = name_profiles(names);
+        match locate(program, path_var) {
+            Program::Found(path) => {
+                let shown = if path.as_os_str() == program.as_str() {
+                    format!("{program} is executable")
+                } else {
+                    format!("{program} is {} (executable)", path.display())
+                };
+                checks.push(Check::ok("process", format!("{shown}, run by {users}")));
+            }
+            Program::Missing(why) => {
+                let fix = if is_helper {
+                    "install sso-helper (install.sh), or put the absolute path of the binary (`command -v sso-helper`) in credential_process"
+                } else {
+                    "correct the program in credential_process, or install it"
+                };
+                checks.push(Check::fail(
+                    "process",
+                    format!("credential_process of {users} runs {program}, which {why}"),
+                    fix,
+                ));
+            }
+            Program::Tilde => checks.push(Check::warn(
+                "process",
+                format!(
+                    "credential_process of {users} runs {program}: the AWS CLI and boto3 do not expand ~ (they run it without a shell)"
+                ),
+                "use the absolute path of the program in credential_process",
+            )),
+        }
+    }
+    if checks.is_empty() {
+        checks.push(Check::ok("process", "no profile has a credential_process"));
+    }
+    checks
+}
+
+// ------------------------------------------------------------------ keychain
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreChoice {
+    Keychain,
+    File,
+    Auto,
+}
+
+/// The store asked for (`--token-store`, else `SSO_HELPER_TOKEN_STORE`, else auto)
+/// and how it was asked for; a bad value is a failing check.
+pub fn store_choice(flag: Option<&str>, env: Option<&str>) -> Result<(StoreChoice, String), Check> {
+    let (value, source) = match (flag, env) {
+        (Some(v), _) => (v, format!("--token-store {v}")),
+        (None, Some(v)) => (v, format!("SSO_HELPER_TOKEN_STORE={v}")),
+        (None, None) => ("auto", "auto, the default".to_string()),
+    };
+    match value {
+        "keychain" => Ok((StoreChoice::Keychain, source)),
+        "file" => Ok((StoreChoice::File, source)),
+        "auto" => Ok((StoreChoice::Auto, source)),
+        other => {
+            let name = if flag.is_some() {
+                "--token-store"
+            } else {
+                "SSO_HELPER_TOKEN_STORE"
+            };
+            Err(Check::fail(
+                "keychain",
+                format!("{name} = {other} is not a token store"),
+                "use keychain, file or auto",
+            ))
+        }
+    }
+}
+
+/// Whether the keychain answers, and which store holds the tokens. `probe` is
+/// `None` when the file store was chosen (the keychain is not asked).
+pub fn keychain_check(
+    choice: StoreChoice,
+    source: &str,
+    probe: Option<Result<(), &Error>>,
+    cache_dir: &Path,
+) -> Check {
+    match (choice, probe) {
+        (StoreChoice::File, _) | (_, None) => Check::ok(
+            "keychain",
+            format!(
+                "file store selected ({source}): tokens are kept in {}",
+                cache_dir.display()
+            ),
+        ),
+        (_, Some(Ok(()))) => Check::ok(
+            "keychain",
+            format!("the OS keychain answers; tokens are kept there ({source})"),
+        ),
+        (StoreChoice::Keychain, Some(Err(e))) => Check::error(
+            Status::Fail,
+            "keychain",
+            &format!("the keychain store is selected ({source}), but "),
+            e,
+        ),
+        (StoreChoice::Auto, Some(Err(e))) => Check::warn(
+            "keychain",
+            format!(
+                "no keychain ({e}): tokens go to the AWS CLI file cache in {}",
+                cache_dir.display()
+            ),
+            "start or unlock a keychain (on Linux a Secret Service such as gnome-keyring), \
+             or set SSO_HELPER_TOKEN_STORE=file to choose the file store",
+        ),
+    }
+}
+
+// ------------------------------------------------------------------ network
+
+/// One cheap request that needs no token: any HTTP answer means the endpoint
+/// resolves and connects.
+fn endpoint_check(
+    ctx: &Context,
+    config: &ConfigFile,
+    http: &Http<'_>,
+    target: &Target,
+    service: Service,
+    name: &'static str,
+) -> (Check, Option<Answer>) {
+    let base = match endpoints::resolve(
+        ctx,
+        config,
+        Some(&target.profile),
+        service,
+        &target.session.region,
+    ) {
+        Ok(b) => b,
+        Err(e) => return (Check::error(Status::Fail, name, "", &e), None),
+    };
+    let request = match service {
+        // CreateToken without parameters: 400 InvalidRequestException.
+        Service::Oidc => Request {
+            op: "CreateToken",
+            method: Method::Post,
+            url: format!("{base}/token"),
+            bearer: None,
+            json: Some(Secret::new("{}")),
+            retry: Retry::Standard,
+        },
+        // ListAccounts without a token: 401 UnauthorizedException.
+        Service::Portal => Request {
+            op: "ListAccounts",
+            method: Method::Get,
+            url: format!("{base}/assignment/accounts"),
+            bearer: None,
+            json: None,
+            retry: Retry::Standard,
+        },
+    };
+    let started = Instant::now();
+    match http.send(&request) {
+        Ok(answer) => {
+            let ms = started.elapsed().as_millis();
+            (answered_check(name, &base, answer.status, ms), Some(answer))
+        }
+        Err(e) => (
+            Check::error(
+                Status::Fail,
+                name,
+                &format!("{base} cannot be reached: "),
+                &e,
+            ),
+            None,
+        ),
+    }
+}
+
+/// An endpoint answered: a 2xx or 4xx is the service itself refusing an empty
+/// request; a redirect or 5xx suggests something in between, or trouble there.
+pub fn answered_check(name: &'static str, base: &str, status: u16, ms: u128) -> Check {
+    let message = format!("{base} answers (HTTP {status} in {ms} ms)");
+    if (200..300).contains(&status) || (400..500).contains(&status) {
+        Check::ok(name, message)
+    } else {
+        Check::warn(
+            name,
+            format!("{message}, not the service's own refusal of an empty request"),
+            "if a proxy or captive portal is in the way, check HTTPS_PROXY/NO_PROXY; a 5xx may pass",
+        )
+    }
+}
+
+/// The local clock against a server's `Date` header.
+pub fn clock_check(now: OffsetDateTime, host: &str, date: Option<&str>) -> Check {
+    let Some(date) = date else {
+        return Check::warn(
+            "clock",
+            format!("{host} sent no Date header: the clock was not compared"),
+            "check the clock by hand against a time server",
+        );
+    };
+    let Ok(server) =
+        OffsetDateTime::parse(date.trim(), &time::format_description::well_known::Rfc2822)
+    else {
+        return Check::warn(
+            "clock",
+            format!("{host}'s Date header `{date}` does not parse: the clock was not compared"),
+            "check the clock by hand against a time server",
+        );
+    };
+    let skew = now - server;
+    let side = if skew.is_positive() {
+        "ahead of"
+    } else {
+        "behind"
+    };
+    if skew.abs() <= MAX_SKEW {
+        Check::ok(
+            "clock",
+            format!("agrees with {host} (off by {})", human(skew)),
+        )
+    } else {
+        Check::fail(
+            "clock",
+            format!(
+                "the clock is off by {} ({side} {host}); tokens and signatures will be rejected",
+                human(skew)
+            ),
+            "fix the system time (turn on NTP, e.g. `timedatectl set-ntp true`)",
+        )
+    }
+}
+
+/// `2 h 5 min`, `10 min`, `42 s`: a duration's size, whatever its sign.
+pub fn human(d: Duration) -> String {
+    let secs = d.whole_seconds().unsigned_abs();
+    let (days, hours, mins, s) = (secs / 86_400, secs / 3600 % 24, secs / 60 % 60, secs % 60);
+    match (days, hours, mins, s) {
+        (0, 0, 0, s) => format!("{s} s"),
+        (0, 0, m, 0) => format!("{m} min"),
+        (0, 0, m, s) => format!("{m} min {s} s"),
+        (0, h, m, _) => format!("{h} h {m} min"),
+        (d, h, _, _) => format!("{d} d {h} h"),
+    }
+}
+
+// ------------------------------------------------------------------ token
+
+/// The session's stored token: valid, refreshable, or a sign-in needed. `cli` is
+/// the token the AWS CLI left in its cache, when the keychain store is in use.
+pub fn token_check(
+    now: OffsetDateTime,
+    session: &SsoSession,
+    store: &str,
+    token: Option<&Token>,
+    cli: Option<&Token>,
+    login_hint: &str,
+) -> Check {
+    let who = session.describe();
+    let where_ = format!("{store} store");
+    let cli_usable = cli.filter(|t| t.is_usable(now));
+    let cli_note = match cli {
+        Some(t) if t.is_usable(now) => format!(
+            "; the AWS CLI's cache also holds a token for it, valid until {}",
+            format_utc(t.expires_at)
+        ),
+        Some(t) => format!(
+            "; the AWS CLI's cache also holds an expired token for it ({})",
+            format_utc(t.expires_at)
+        ),
+        None => String::new(),
+    };
+    let refresh = |t: &Token| match t.refresh_material(now) {
+        Some((_, reg)) => format!("refreshable until {}", format_utc(reg.expires_at)),
+        None => "not refreshable".to_string(),
+    };
+    let login = format!("run `{login_hint}`");
+    match token {
+        Some(t) if t.is_usable(now) => Check::ok(
+            "token",
+            format!(
+                "{who}: valid until {} ({} left), {} ({where_}){cli_note}",
+                format_utc(t.expires_at),
+                human(t.expires_at - now),
+                refresh(t)
+            ),
+        ),
+        Some(t) => {
+            let when = if t.expires_at > now {
+                format!(
+                    "expires at {} (in {})",
+                    format_utc(t.expires_at),
+                    human(t.expires_at - now)
+                )
+            } else {
+                format!("expired at {}", format_utc(t.expires_at))
+            };
+            if t.refresh_material(now).is_some() {
+                Check::ok(
+                    "token",
+                    format!(
+                        "{who}: {when}; the next call refreshes it without a browser, {} ({where_}){cli_note}",
+                        refresh(t)
+                    ),
+                )
+            } else if let Some(c) = cli_usable {
+                Check::ok(
+                    "token",
+                    format!(
+                        "{who}: {when} in the {where_} and cannot be refreshed, but the AWS CLI's token (valid until {}) will be used",
+                        format_utc(c.expires_at)
+                    ),
+                )
+            } else {
+                Check::warn(
+                    "token",
+                    format!(
+                        "{who}: {when} and cannot be refreshed ({where_}): the next call signs in with a browser{cli_note}"
+                    ),
+                    login,
+                )
+            }
+        }
+        None => match cli_usable {
+            Some(c) => Check::ok(
+                "token",
+                format!(
+                    "{who}: no token in the {where_}, but the AWS CLI's token (valid until {}) will be used",
+                    format_utc(c.expires_at)
+                ),
+            ),
+            None => Check::warn(
+                "token",
+                format!(
+                    "{who}: no token stored ({where_}): the next call signs in with a browser{cli_note}"
+                ),
+                login,
+            ),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::token::Registration;
+    use time::macros::datetime;
+
+    const NOW: OffsetDateTime = datetime!(2026-11-23 12:00:00 UTC);
+
+    fn parse(text: &str) -> ConfigFile {
+        ConfigFile::parse(Path::new("/cfg"), text).unwrap()
+    }
+
+    const CONFIG: &str = "\
+[sso-session corp]
+sso_start_url = https://d-1234567890.awsapps.com/start
+sso_region = us-east-1
+
+[profile dev-sso]
+sso_session = corp
+sso_account_id = 111111111111
+sso_role_name = ReadOnly
+
+[profile dev]
+credential_process = sso-helper --profile dev-sso
+
+[profile self]
+credential_process = '/opt/my tools/sso-helper' --profile=self
+sso_helper_session = corp
+sso_helper_account_id = 222222222222
+sso_helper_role_name = Admin
+
+[profile session-only]
+sso_session = corp
+
+[profile other]
+credential_process = aws-vault export x
+";
+
+    fn session() -> SsoSession {
+        parse(CONFIG).session("corp").unwrap()
+    }
+
+    #[test]
+    fn renders_one_line_per_check_with_its_fix() {
+        let text = render(&[
+            Check::ok("config", "/cfg parses"),
+            Check::fail("profile", "[profile dev]\nbroken", "add it"),
+            Check::skip("token", "not checked"),
+        ]);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 3);
+        assert_eq!(lines[0], "ok    config     /cfg parses");
+        assert_eq!(
+            lines[1],
+            "fail  profile    [profile dev] broken  → fix: add it"
+        );
+        assert_eq!(lines[2], "skip  token      not checked");
+        assert!(!any_failed(&[
+            Check::warn("x", "y", "z"),
+            Check::skip("a", "b")
+        ]));
+        assert!(any_failed(&[Check::fail("x", "y", "z")]));
+    }
+
+    #[test]
+    fn helper_invocations_are_recognised() {
+        assert_eq!(
+            helper_profile_arg("sso-helper --profile dev"),
+            Some(Some("dev".into()))
+        );
+        assert_eq!(
+            helper_profile_arg("/usr/local/bin/sso-helper -v --profile=a b"),
+            Some(Some("a".into()))
+        );
+        assert_eq!(
+            helper_profile_arg("\"C:\\\\Tools\\\\sso-helper.exe\" --profile \"x y\""),
+            Some(Some("x y".into()))
+        );
+        assert_eq!(helper_profile_arg("sso-helper"), Some(None));
+        assert_eq!(helper_profile_arg("aws-vault exec --profile dev"), None);
+        assert_eq!(helper_profile_arg("sso-helper-old --profile dev"), None);
+        assert_eq!(helper_profile_arg("'unclosed"), None);
+    }
+
+    #[test]
+    fn companion_profile_is_followed() {
+        let (checks, target) = profile_check(&parse(CONFIG), "dev", None);
+        assert_eq!(checks.len(), 1, "{checks:?}");
+        assert_eq!(checks[0].status, Status::Ok);
+        assert!(
+            checks[0].message.starts_with("[profile dev] runs sso-helper --profile dev-sso, so [profile dev-sso] uses sso-session \"corp\"")
+                && checks[0].message.ends_with("account 111111111111, role ReadOnly"),
+            "{}",
+            checks[0].message
+        );
+        let target = target.unwrap();
+        assert_eq!(target.profile, "dev-sso");
+        assert_eq!(target.session.region, "us-east-1");
+    }
+
+    #[test]
+    fn self_contained_and_session_only_profiles_resolve() {
+        let cfg = parse(CONFIG);
+        let (checks, target) = profile_check(&cfg, "self", Some("from AWS_PROFILE"));
+        assert_eq!(checks[0].status, Status::Ok);
+        assert!(
+            checks[0].message.ends_with("role Admin (from AWS_PROFILE)"),
+            "{:?}",
+            checks[0]
+        );
+        assert_eq!(target.unwrap().profile, "self");
+        let legacy = parse(
+            "[profile legacy]\nsso_helper_start_url = https://x.awsapps.com/start\nsso_helper_region = eu-west-1\n\
+             sso_helper_account_id = 111111111111\nsso_helper_role_name = R\n",
+        );
+        let (checks, _) = profile_check(&legacy, "legacy", None);
+        assert_eq!(
+            checks[0].message,
+            "[profile legacy] uses start URL https://x.awsapps.com/start (eu-west-1), account 111111111111, role R"
+        );
+        let (checks, target) = profile_check(&cfg, "session-only", None);
+        assert_eq!(checks[0].status, Status::Ok);
+        assert!(
+            checks[0].message.contains("no account or role"),
+            "{:?}",
+            checks[0]
+        );
+        assert!(target.is_some());
+    }
+
+    #[test]
+    fn profile_failures_carry_the_config_error_and_hint() {
+        let cfg = parse(CONFIG);
+        let (checks, target) = profile_check(&cfg, "nope", None);
+        assert!(target.is_none());
+        assert_eq!(checks[0].status, Status::Fail);
+        assert!(
+            checks[0].message.contains("profile \"nope\" not found"),
+            "{:?}",
+            checks[0]
+        );
+        assert!(checks[0].fix.as_deref().unwrap().contains("dev-sso"));
+        let cfg = parse(&format!(
+            "{CONFIG}[profile broken]\ncredential_process = sso-helper --profile gone\n"
+        ));
+        let (checks, target) = profile_check(&cfg, "broken", None);
+        assert!(target.is_none());
+        assert!(
+            checks[0].message.starts_with("[profile broken] runs sso-helper --profile gone, so /cfg: profile \"gone\" not found"),
+            "{:?}",
+            checks[0]
+        );
+        let (checks, _) = profile_check(&cfg, "other", None);
+        assert_eq!(checks[0].status, Status::Fail);
+        assert!(
+            checks[0]
+                .message
+                .contains("no IAM Identity Center settings")
+        );
+    }
+
+    #[test]
+    fn helper_without_profile_flag_is_a_warning() {
+        let cfg = parse(&format!(
+            "{CONFIG}[profile bare]\ncredential_process = sso-helper\nsso_helper_session = corp\nsso_helper_account_id = 111111111111\nsso_helper_role_name = R\n"
+        ));
+        let (checks, target) = profile_check(&cfg, "bare", None);
+        assert_eq!(checks[0].status, Status::Warn);
+        assert!(checks[0].fix.as_deref().unwrap().contains("--profile bare"));
+        assert_eq!(checks[1].status, Status::Ok);
+        assert!(target.is_some());
+        let others = helper_profiles_check(&cfg, "dev");
+        assert!(
+            others
+                .iter()
+                .any(|c| c.status == Status::Warn && c.message.contains("[profile bare]"))
+        );
+    }
+
+    #[test]
+    fn other_helper_profiles_must_resolve() {
+        let cfg = parse(CONFIG);
+        let checks = helper_profiles_check(&cfg, "none");
+        assert_eq!(checks.len(), 1);
+        assert_eq!(checks[0].status, Status::Ok);
+        assert!(
+            checks[0].message.contains("the 2 other profiles"),
+            "{:?}",
+            checks[0]
+        );
+        let cfg = parse(&format!(
+            "{CONFIG}[profile bad]\ncredential_process = sso-helper --profile bad\nsso_helper_session = corp\nsso_helper_account_id = 12\nsso_helper_role_name = R\n"
+        ));
+        let checks = helper_profiles_check(&cfg, "dev");
+        assert_eq!(checks.len(), 1);
+        assert_eq!(checks[0].status, Status::Warn);
+        assert!(checks[0].message.contains("[profile bad] runs sso-helper, but /cfg: [profile bad] sso_helper_account_id = 12 is not a 12-digit"), "{:?}", checks[0]);
+    }
+
+    #[test]
+    fn sdk_precedence_conflicts_are_named() {
+        assert_eq!(sdk_precedence_check(&parse(CONFIG))[0].status, Status::Ok);
+        let cfg = parse(
+            "[profile a]\ncredential_process = sso-helper --profile a\nsso_session = corp\nsso_account_id = 1\n\
+             [profile b]\ncredential_process = sso-helper --profile b\nsso_start_url = https://x\nsso_region = us-east-1\n\
+             [profile c]\nsso_account_id = 1\nsso_role_name = R\n",
+        );
+        let checks = sdk_precedence_check(&cfg);
+        assert_eq!(checks.len(), 2, "{checks:?}");
+        assert!(checks.iter().all(|c| c.status == Status::Warn));
+        assert!(
+            checks[0].message.starts_with(
+                "[profile a] has credential_process and sso_session, sso_account_id: the AWS CLI"
+            ),
+            "{:?}",
+            checks[0]
+        );
+        assert!(
+            checks[0]
+                .fix
+                .as_deref()
+                .unwrap()
+                .starts_with("rename them to sso_helper_session, sso_helper_account_id (layout B)")
+        );
+        assert!(
+            checks[1]
+                .message
+                .contains("sso_start_url, sso_region: the JS and Rust SDKs"),
+            "{:?}",
+            checks[1]
+        );
+    }
+
+    #[test]
+    fn programs_are_found_on_path_or_by_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let bin = dir.path().join("sso-helper");
+        std::fs::write(&bin, "#!/bin/sh\n").unwrap();
+        let not_exec = dir.path().join("plain");
+        std::fs::write(&not_exec, "").unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&bin, std::fs::Permissions::from_mode(0o755)).unwrap();
+            std::fs::set_permissions(&not_exec, std::fs::Permissions::from_mode(0o644)).unwrap();
+            assert_eq!(
+                locate("plain", Some(dir.path().to_str().unwrap())),
+                Program::Missing("is not on PATH".into())
+            );
+        }
+        let path = format!("/nonexistent:{}", dir.path().display());
+        assert_eq!(
+            locate("sso-helper", Some(&path)),
+            Program::Found(bin.clone())
+        );
+        assert_eq!(
+            locate(bin.to_str().unwrap(), None),
+            Program::Found(bin.clone())
+        );
+        assert_eq!(
+            locate("sso-helper", Some("/nonexistent")),
+            Program::Missing("is not on PATH".into())
+        );
+        assert_eq!(
+            locate("/nonexistent/sso-helper", None),
+            Program::Missing("does not exist".into())
+        );
+        assert_eq!(locate("~/bin/sso-helper", None), Program::Tilde);
+
+        let cfg = parse(&format!(
+            "[profile a]\ncredential_process = {0} --profile a\n[profile b]\ncredential_process = {0} --profile b\n\
+             [profile c]\ncredential_process = /gone/sso-helper --profile c\n[profile d]\ncredential_process = \"unclosed\n",
+            bin.display()
+        ));
+        let checks = process_check(&cfg, Some("/nonexistent"));
+        assert_eq!(checks.len(), 3, "{checks:?}");
+        assert_eq!(checks[0].status, Status::Fail);
+        assert!(checks[0].message.contains("[profile d]") && checks[0].message.contains("quote"));
+        assert_eq!(checks[1].status, Status::Ok);
+        assert!(
+            checks[1]
+                .message
+                .contains("run by [profile a], [profile b]"),
+            "{:?}",
+            checks[1]
+        );
+        assert_eq!(checks[2].status, Status::Fail);
+        assert!(
+            checks[2]
+                .message
+                .contains("[profile c] runs /gone/sso-helper, which does not exist"),
+            "{:?}",
+            checks[2]
+        );
+        assert!(
+            checks[2]
+                .fix
+                .as_deref()
+                .unwrap()
+                .contains("install sso-helper")
+        );
+        assert_eq!(
+            process_check(&parse("[profile a]\n"), None)[0].status,
+            Status::Ok
+        );
+    }
+
+    #[test]
+    fn store_choice_and_keychain_outcomes() {
+        assert_eq!(store_choice(None, None).unwrap().0, StoreChoice::Auto);
+        assert_eq!(
+            store_choice(Some("file"), Some("keychain")).unwrap(),
+            (StoreChoice::File, "--token-store file".into())
+        );
+        assert_eq!(
+            store_choice(None, Some("keychain")).unwrap().0,
+            StoreChoice::Keychain
+        );
+        let bad = store_choice(None, Some("vault")).unwrap_err();
+        assert_eq!(bad.status, Status::Fail);
+        assert!(bad.message.contains("SSO_HELPER_TOKEN_STORE = vault"));
+
+        let dir = Path::new("/h/.aws/sso/cache");
+        let down = Error::Keychain {
+            action: "reach",
+            detail: "no bus".into(),
+        };
+        let c = keychain_check(
+            StoreChoice::Keychain,
+            "--token-store keychain",
+            Some(Err(&down)),
+            dir,
+        );
+        assert_eq!(c.status, Status::Fail);
+        assert!(
+            c.message.contains("cannot reach the OS keychain: no bus"),
+            "{c:?}"
+        );
+        assert!(
+            c.fix
+                .as_deref()
+                .unwrap()
+                .contains("SSO_HELPER_TOKEN_STORE=file")
+        );
+        let c = keychain_check(
+            StoreChoice::Auto,
+            "auto, the default",
+            Some(Err(&down)),
+            dir,
+        );
+        assert_eq!(c.status, Status::Warn);
+        assert!(
+            c.message.contains("no keychain") && c.message.contains("/h/.aws/sso/cache"),
+            "{c:?}"
+        );
+        assert_eq!(
+            keychain_check(StoreChoice::Auto, "auto", Some(Ok(())), dir).status,
+            Status::Ok
+        );
+        let c = keychain_check(StoreChoice::File, "--token-store file", None, dir);
+        assert_eq!(c.status, Status::Ok);
+        assert!(c.message.starts_with("file store selected"));
+    }
+
+    #[test]
+    fn answers_that_are_not_the_service_are_warnings() {
+        assert_eq!(
+            answered_check("portal", "https://p", 401, 3).status,
+            Status::Ok
+        );
+        assert_eq!(
+            answered_check("oidc", "https://o", 400, 3).status,
+            Status::Ok
+        );
+        let c = answered_check("portal", "https://p", 502, 3);
+        assert_eq!(c.status, Status::Warn);
+        assert!(
+            c.message
+                .starts_with("https://p answers (HTTP 502 in 3 ms)")
+        );
+    }
+
+    #[test]
+    fn clock_skew_beyond_five_minutes_fails() {
+        let date = "Mon, 23 Nov 2026 12:00:00 GMT";
+        let c = clock_check(NOW + Duration::minutes(1), "h", Some(date));
+        assert_eq!(c.status, Status::Ok, "{c:?}");
+        assert_eq!(c.message, "agrees with h (off by 1 min)");
+        let c = clock_check(NOW + Duration::minutes(10), "h", Some(date));
+        assert_eq!(c.status, Status::Fail);
+        assert!(c.message.contains("off by 10 min (ahead of h)"), "{c:?}");
+        assert!(c.fix.as_deref().unwrap().contains("system time"));
+        let c = clock_check(
+            NOW - Duration::minutes(10) - Duration::seconds(5),
+            "h",
+            Some(date),
+        );
+        assert_eq!(c.status, Status::Fail);
+        assert!(c.message.contains("off by 10 min 5 s (behind h)"), "{c:?}");
+        assert_eq!(
+            clock_check(NOW + MAX_SKEW, "h", Some(date)).status,
+            Status::Ok
+        );
+        assert_eq!(clock_check(NOW, "h", None).status, Status::Warn);
+        assert_eq!(
+            clock_check(NOW, "h", Some("yesterday")).status,
+            Status::Warn
+        );
+    }
+
+    #[test]
+    fn durations_read_well() {
+        assert_eq!(human(Duration::seconds(42)), "42 s");
+        assert_eq!(human(Duration::seconds(-600)), "10 min");
+        assert_eq!(human(Duration::seconds(605)), "10 min 5 s");
+        assert_eq!(human(Duration::minutes(125)), "2 h 5 min");
+        assert_eq!(human(Duration::hours(50)), "2 d 2 h");
+    }
+
+    fn token(expires_at: OffsetDateTime, refreshable: bool) -> Token {
+        Token {
+            start_url: "https://d-1234567890.awsapps.com/start".into(),
+            region: "us-east-1".into(),
+            access_token: Secret::new("aoaSECRET"),
+            expires_at,
+            refresh_token: refreshable.then(|| Secret::new("aorSECRET")),
+            registration: Some(Registration {
+                client_id: "cid".into(),
+                client_secret: Secret::new("csSECRET"),
+                expires_at: NOW + Duration::days(80),
+                scopes: vec![],
+                grant_types: vec![],
+            }),
+        }
+    }
+
+    #[test]
+    fn token_states() {
+        let s = session();
+        let hint = "sso-helper login --profile dev-sso";
+        let check = |t: Option<&Token>, cli: Option<&Token>, store: &str| {
+            let c = token_check(NOW, &s, store, t, cli, hint);
+            assert!(!format!("{c:?}").contains("SECRET"), "{c:?}");
+            c
+        };
+        let valid = token(NOW + Duration::hours(8), true);
+        let c = check(Some(&valid), None, "file");
+        assert_eq!(c.status, Status::Ok);
+        assert_eq!(
+            c.message,
+            "sso-session \"corp\": valid until 2026-11-23T20:00:00Z (8 h 0 min left), refreshable until 2027-02-11T12:00:00Z (file store)"
+        );
+        let expired = token(NOW - Duration::hours(1), true);
+        let c = check(Some(&expired), None, "file");
+        assert_eq!(c.status, Status::Ok);
+        assert!(
+            c.message
+                .contains("expired at 2026-11-23T11:00:00Z; the next call refreshes it"),
+            "{c:?}"
+        );
+        let dead = token(NOW - Duration::hours(1), false);
+        let c = check(Some(&dead), None, "file");
+        assert_eq!(c.status, Status::Warn);
+        assert_eq!(
+            c.fix.as_deref(),
+            Some("run `sso-helper login --profile dev-sso`")
+        );
+        let c = check(None, None, "file");
+        assert_eq!(c.status, Status::Warn);
+        assert!(c.message.contains("no token stored (file store)"), "{c:?}");
+        assert!(c.fix.as_deref().unwrap().contains(hint));
+        // With the keychain: the AWS CLI's token is mentioned, and used when it is the one that works.
+        let c = check(None, Some(&valid), "keychain");
+        assert_eq!(c.status, Status::Ok);
+        assert!(
+            c.message
+                .contains("no token in the keychain store, but the AWS CLI's token"),
+            "{c:?}"
+        );
+        let c = check(Some(&valid), Some(&dead), "keychain");
+        assert_eq!(c.status, Status::Ok);
+        assert!(
+            c.message
+                .contains("the AWS CLI's cache also holds an expired token"),
+            "{c:?}"
+        );
+        let c = check(Some(&dead), Some(&valid), "keychain");
+        assert_eq!(c.status, Status::Ok);
+        assert!(
+            c.message.contains("but the AWS CLI's token (valid until"),
+            "{c:?}"
+        );
+    }
 }

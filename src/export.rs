@@ -84,7 +84,7 @@ fn write_credentials_file(ctx: &Context, name: &str, c: &RoleCredentials) -> Res
         format!("aws_session_token = {}", c.session_token.expose()),
     ];
     let text = merge_section(&existing, name, &section);
-    let backup = rewrite_with_backup(&path, &text, ctx.now())?;
+    let backup = crate::textfile::rewrite_with_backup(&path, &text, ctx.now())?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -200,13 +200,4 @@ mod tests {
             "[dev]\nk = new\n"
         );
     }
-}
-
-// TEMPORARY until src/textfile.rs lands (being written beside this).
-fn rewrite_with_backup(
-    _: &std::path::Path,
-    _: &str,
-    _: time::OffsetDateTime,
-) -> Result<Option<std::path::PathBuf>> {
-    Err(Error::Usage("not yet".into()))
 }
