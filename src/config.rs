@@ -9,25 +9,66 @@
 //! `[profile default]` are one profile, the later section replacing the earlier.
 
 use std::collections::HashMap;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 use crate::context::Context;
 use crate::error::{Error, Result};
 
-/// One `[...]` section: its keys (lower-cased) and values in file order.
-#[derive(Debug, Clone, Default)]
+/// One `[...]` section: its keys and values in file order. Keys and values are
+/// spans of the file's text (shared, not copied), so a config with a thousand
+/// profiles costs a scan, not thousands of allocations; keys compare without case.
+#[derive(Clone)]
 pub struct Section {
-    pub values: Vec<(String, String)>,
+    text: Rc<str>,
+    values: Vec<(Range<usize>, Value)>,
+}
+
+#[derive(Clone)]
+enum Value {
+    Span(Range<usize>),
+    /// A value continued on indented lines, joined with `\n`.
+    Joined(String),
+}
+
+impl Default for Section {
+    fn default() -> Section {
+        Section {
+            text: Rc::from(""),
+            values: Vec::new(),
+        }
+    }
+}
+
+impl std::fmt::Debug for Section {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_map().entries(self.entries()).finish()
+    }
 }
 
 impl Section {
-    /// The value of `key`; the last one wins when a key repeats.
+    /// The key/value pairs in file order (keys as written).
+    pub fn entries(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.values
+            .iter()
+            .map(|(k, v)| (&self.text[k.clone()], self.value(v)))
+    }
+
+    fn value<'a>(&'a self, v: &'a Value) -> &'a str {
+        match v {
+            Value::Span(r) => &self.text[r.clone()],
+            Value::Joined(s) => s,
+        }
+    }
+
+    /// The value of `key` (lower case); the last one wins when a key repeats.
     pub fn get(&self, key: &str) -> Option<&str> {
         self.values
             .iter()
             .rev()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
+            .find(|(k, _)| self.text[k.clone()].eq_ignore_ascii_case(key))
+            .map(|(_, v)| self.value(v))
     }
 
     /// The first present key of `keys`, with the key that supplied it.
@@ -121,6 +162,8 @@ impl ConfigFile {
     }
 
     pub fn parse(path: &Path, text: &str) -> Result<ConfigFile> {
+        let shared: Rc<str> = Rc::from(text);
+        let text: &str = &shared;
         let mut file = ConfigFile {
             path: path.to_path_buf(),
             profiles: HashMap::new(),
@@ -128,9 +171,17 @@ impl ConfigFile {
             services: HashMap::new(),
             profile_order: Vec::new(),
         };
+        let span = |part: &str| {
+            let start = part.as_ptr() as usize - text.as_ptr() as usize;
+            start..start + part.len()
+        };
+        let fresh = || Section {
+            text: shared.clone(),
+            values: Vec::new(),
+        };
         // Where the current section's keys go; None for a section we don't use.
         let mut current: Option<(Kind, String)> = None;
-        let mut section = Section::default();
+        let mut section = fresh();
         let mut in_section = false;
         let mut last_key: Option<usize> = None;
 
@@ -142,17 +193,20 @@ impl ConfigFile {
                 last_key = None;
                 continue;
             }
-            if trimmed.starts_with('#') || trimmed.starts_with(';') {
+            let first = trimmed.as_bytes()[0];
+            if first == b'#' || first == b';' {
                 continue;
             }
             let indented = line.starts_with([' ', '\t']);
             if indented && let Some(i) = last_key {
-                let value = &mut section.values[i].1;
-                value.push('\n');
-                value.push_str(trimmed);
+                let joined = match &section.values[i].1 {
+                    Value::Span(r) => format!("{}\n{trimmed}", &text[r.clone()]),
+                    Value::Joined(s) => format!("{s}\n{trimmed}"),
+                };
+                section.values[i].1 = Value::Joined(joined);
                 continue;
             }
-            if trimmed.starts_with('[') {
+            if first == b'[' {
                 let Some(end) = trimmed.rfind(']') else {
                     return Err(Error::config(
                         path,
@@ -160,7 +214,7 @@ impl ConfigFile {
                         "write section headers as [profile NAME] or [sso-session NAME]",
                     ));
                 };
-                file.finish(current.take(), std::mem::take(&mut section));
+                file.finish(current.take(), std::mem::replace(&mut section, fresh()));
                 current = classify(&trimmed[1..end]);
                 in_section = true;
                 last_key = None;
@@ -175,8 +229,11 @@ impl ConfigFile {
             }
             match split_key_value(trimmed) {
                 Some((k, v)) => {
-                    section.values.push((k.to_ascii_lowercase(), v.to_string()));
-                    last_key = Some(section.values.len() - 1);
+                    // Sections we don't use are checked but not kept.
+                    if current.is_some() {
+                        section.values.push((span(k), Value::Span(span(v))));
+                        last_key = Some(section.values.len() - 1);
+                    }
                 }
                 None => {
                     return Err(Error::config(
@@ -213,7 +270,12 @@ impl ConfigFile {
             Kind::Session => &mut self.sessions,
             Kind::Services => &mut self.services,
         };
-        map.entry(name).or_default().values.extend(section.values);
+        match map.get_mut(&name) {
+            Some(existing) => existing.values.extend(section.values),
+            None => {
+                map.insert(name, section);
+            }
+        }
     }
 
     pub fn profile(&self, name: &str) -> Option<&Section> {
@@ -322,7 +384,7 @@ pub(crate) fn shell_words(s: &str) -> Option<Vec<String>> {
 }
 
 fn split_key_value(line: &str) -> Option<(&str, &str)> {
-    let i = line.find(['=', ':'])?;
+    let i = line.bytes().position(|b| b == b'=' || b == b':')?;
     let key = line[..i].trim();
     if key.is_empty() {
         return None;
@@ -725,6 +787,26 @@ sso_helper_role_name = PowerUser
             vec![("endpoint_url".to_string(), "http://127.0.0.1:1".to_string())]
         );
         assert_eq!(s.nested("sso_oidc")[0].1, "http://127.0.0.1:2");
+    }
+
+    #[test]
+    fn repeated_sections_merge_and_keys_ignore_case() {
+        let f = parse(
+            "[sso-session s]\nsso_start_url = https://x.awsapps.com/start\n[plugins]\nfoo = bar\n\
+             [sso-session s]\nSSO_Region = eu-west-1\n[profile p]\nsso_session = s\n[profile p]\nsso_helper_role_name = R\n",
+        );
+        let s = f.session("s").unwrap();
+        assert_eq!(
+            (s.start_url.as_str(), s.region.as_str()),
+            ("https://x.awsapps.com/start", "eu-west-1")
+        );
+        let p = f.profile("p").unwrap();
+        assert_eq!(p.get("sso_session"), Some("s"));
+        assert_eq!(p.get("sso_helper_role_name"), Some("R"));
+        assert_eq!(
+            format!("{p:?}"),
+            r#"{"sso_session": "s", "sso_helper_role_name": "R"}"#
+        );
     }
 
     #[test]

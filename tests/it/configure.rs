@@ -358,8 +358,8 @@ fn prefix_region_and_names_taken_by_other_profiles() {
         written
             .profile("development-readonly")
             .unwrap()
-            .values
-            .len(),
+            .entries()
+            .count(),
         1
     );
     // A second run with another prefix adds nothing: the pairs are configured.
