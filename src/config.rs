@@ -8,8 +8,9 @@
 //! the previous value (the nested `services` blocks), and `[default]` and
 //! `[profile default]` are one profile, the later section replacing the earlier.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
-use std::ops::Range;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
@@ -21,13 +22,23 @@ use crate::error::{Error, Result};
 /// profiles costs a scan, not thousands of allocations; keys compare without case.
 #[derive(Clone)]
 pub struct Section {
-    text: Rc<str>,
-    values: Vec<(Range<usize>, Value)>,
+    text: Rc<String>,
+    values: Vec<(Span, Value)>,
+}
+
+/// A byte range of the file's text (u32: a config file is never 4 GiB).
+#[derive(Clone, Copy)]
+struct Span(u32, u32);
+
+impl Span {
+    fn of(s: &str, span: Span) -> &str {
+        &s[span.0 as usize..span.1 as usize]
+    }
 }
 
 #[derive(Clone)]
 enum Value {
-    Span(Range<usize>),
+    Span(Span),
     /// A value continued on indented lines, joined with `\n`.
     Joined(String),
 }
@@ -35,7 +46,7 @@ enum Value {
 impl Default for Section {
     fn default() -> Section {
         Section {
-            text: Rc::from(""),
+            text: Rc::new(String::new()),
             values: Vec::new(),
         }
     }
@@ -52,12 +63,12 @@ impl Section {
     pub fn entries(&self) -> impl Iterator<Item = (&str, &str)> {
         self.values
             .iter()
-            .map(|(k, v)| (&self.text[k.clone()], self.value(v)))
+            .map(|(k, v)| (Span::of(&self.text, *k), self.value(v)))
     }
 
     fn value<'a>(&'a self, v: &'a Value) -> &'a str {
         match v {
-            Value::Span(r) => &self.text[r.clone()],
+            Value::Span(r) => Span::of(&self.text, *r),
             Value::Joined(s) => s,
         }
     }
@@ -67,7 +78,7 @@ impl Section {
         self.values
             .iter()
             .rev()
-            .find(|(k, _)| self.text[k.clone()].eq_ignore_ascii_case(key))
+            .find(|(k, _)| Span::of(&self.text, *k).eq_ignore_ascii_case(key))
             .map(|(_, v)| self.value(v))
     }
 
@@ -89,14 +100,42 @@ impl Section {
     }
 }
 
+/// Section names to sections. FNV-1a instead of SipHash: the keys are the user's
+/// own file, and a thousand-profile config hashes a thousand names per call.
+pub type Names<V> = HashMap<String, V, BuildHasherDefault<Fnv>>;
+
+#[derive(Default)]
+pub struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for b in bytes {
+            h = (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct ConfigFile {
     pub path: PathBuf,
-    pub profiles: HashMap<String, Section>,
-    pub sessions: HashMap<String, Section>,
-    pub services: HashMap<String, Section>,
+    pub profiles: Names<Section>,
+    pub sessions: Names<Section>,
+    pub services: Names<Section>,
     /// Profile names in file order, for suggestions.
     pub profile_order: Vec<String>,
+    /// Set when only this profile's section was kept (`load_for_profile`).
+    only_profile: Option<String>,
+    text: Rc<String>,
 }
 
 /// Where the config file is: `$AWS_CONFIG_FILE` (with `~` expanded) or `~/.aws/config`.
@@ -128,28 +167,36 @@ pub fn expand_tilde(ctx: &Context, p: &str) -> Result<PathBuf> {
     Ok(PathBuf::from(p))
 }
 
+/// The config file's text; a missing or non-UTF-8 file is a configuration error.
+fn read_text(path: &Path) -> Result<String> {
+    match std::fs::read(path) {
+        Ok(bytes) => String::from_utf8(bytes).map_err(|_| {
+            Error::config(path, "the file is not valid UTF-8", "save it as UTF-8 text")
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(Error::config(
+            path,
+            "the AWS config file does not exist",
+            "create it (see `sso-helper --help` and the README), or set AWS_CONFIG_FILE",
+        )),
+        Err(e) => Err(Error::Io {
+            action: "read",
+            path: path.to_path_buf(),
+            source: e,
+        }),
+    }
+}
+
 impl ConfigFile {
     pub fn load(path: &Path) -> Result<ConfigFile> {
-        let text = match std::fs::read(path) {
-            Ok(bytes) => String::from_utf8(bytes).map_err(|_| {
-                Error::config(path, "the file is not valid UTF-8", "save it as UTF-8 text")
-            })?,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Err(Error::config(
-                    path,
-                    "the AWS config file does not exist",
-                    "create it (see `sso-helper --help` and the README), or set AWS_CONFIG_FILE",
-                ));
-            }
-            Err(e) => {
-                return Err(Error::Io {
-                    action: "read",
-                    path: path.to_path_buf(),
-                    source: e,
-                });
-            }
-        };
-        ConfigFile::parse(path, &text)
+        ConfigFile::parse_owned(path, read_text(path)?, None)
+    }
+
+    /// Like `load`, keeping of the profiles only `profile` (every line is still
+    /// checked): the credentials command's warm path, where a config with a
+    /// thousand profiles must not cost a thousand sections. Everything else works
+    /// as with `load`; suggestions for a missing profile read the text again.
+    pub fn load_for_profile(path: &Path, profile: &str) -> Result<ConfigFile> {
+        ConfigFile::parse_owned(path, read_text(path)?, Some(profile))
     }
 
     /// Like `load`, but a file that does not exist yet reads as empty (for
@@ -162,22 +209,40 @@ impl ConfigFile {
     }
 
     pub fn parse(path: &Path, text: &str) -> Result<ConfigFile> {
-        let shared: Rc<str> = Rc::from(text);
+        ConfigFile::parse_owned(path, text.to_string(), None)
+    }
+
+    /// Parses `text`, keeping it (not a copy) for the sections to point into.
+    pub fn parse_owned(
+        path: &Path,
+        text: String,
+        only_profile: Option<&str>,
+    ) -> Result<ConfigFile> {
+        if u32::try_from(text.len()).is_err() {
+            return Err(Error::config(
+                path,
+                "the file is larger than 4 GiB",
+                "this is not an AWS config file",
+            ));
+        }
+        let shared: Rc<String> = Rc::new(text);
         let text: &str = &shared;
         let mut file = ConfigFile {
             path: path.to_path_buf(),
-            profiles: HashMap::new(),
-            sessions: HashMap::new(),
-            services: HashMap::new(),
+            profiles: Names::default(),
+            sessions: Names::default(),
+            services: Names::default(),
             profile_order: Vec::new(),
+            only_profile: only_profile.map(str::to_string),
+            text: shared.clone(),
         };
         let span = |part: &str| {
             let start = part.as_ptr() as usize - text.as_ptr() as usize;
-            start..start + part.len()
+            Span(start as u32, (start + part.len()) as u32)
         };
         let fresh = || Section {
             text: shared.clone(),
-            values: Vec::new(),
+            values: Vec::with_capacity(6),
         };
         // Where the current section's keys go; None for a section we don't use.
         let mut current: Option<(Kind, String)> = None;
@@ -185,10 +250,10 @@ impl ConfigFile {
         let mut in_section = false;
         let mut last_key: Option<usize> = None;
 
-        for (index, raw) in text.lines().enumerate() {
+        for (index, raw) in text.split('\n').enumerate() {
             let line_no = index + 1;
-            let line = raw.trim_end_matches('\r');
-            let trimmed = line.trim();
+            let line = raw.strip_suffix('\r').unwrap_or(raw);
+            let trimmed = line.trim_ascii();
             if trimmed.is_empty() {
                 last_key = None;
                 continue;
@@ -200,7 +265,7 @@ impl ConfigFile {
             let indented = line.starts_with([' ', '\t']);
             if indented && let Some(i) = last_key {
                 let joined = match &section.values[i].1 {
-                    Value::Span(r) => format!("{}\n{trimmed}", &text[r.clone()]),
+                    Value::Span(r) => format!("{}\n{trimmed}", Span::of(text, *r)),
                     Value::Joined(s) => format!("{s}\n{trimmed}"),
                 };
                 section.values[i].1 = Value::Joined(joined);
@@ -215,7 +280,11 @@ impl ConfigFile {
                     ));
                 };
                 file.finish(current.take(), std::mem::replace(&mut section, fresh()));
-                current = classify(&trimmed[1..end]);
+                current = match classify(&trimmed[1..end]) {
+                    Some((Kind::Profile, name)) if only_profile.is_some_and(|o| o != name) => None,
+                    Some((kind, name)) => Some((kind, name.into_owned())),
+                    None => None,
+                };
                 in_section = true;
                 last_key = None;
                 continue;
@@ -283,6 +352,11 @@ impl ConfigFile {
     }
 
     fn profile_not_found(&self, name: &str) -> Error {
+        if self.only_profile.is_some()
+            && let Ok(full) = ConfigFile::parse_owned(&self.path, (*self.text).clone(), None)
+        {
+            return full.profile_not_found(name);
+        }
         let known: Vec<&str> = self
             .profile_order
             .iter()
@@ -313,10 +387,10 @@ enum Kind {
     Services,
 }
 
-fn classify(header: &str) -> Option<(Kind, String)> {
+fn classify(header: &str) -> Option<(Kind, Cow<'_, str>)> {
     let header = header.trim();
     if header == "default" {
-        return Some((Kind::Profile, "default".into()));
+        return Some((Kind::Profile, Cow::Borrowed("default")));
     }
     for (prefix, kind) in [
         ("profile", Kind::Profile),
@@ -324,9 +398,19 @@ fn classify(header: &str) -> Option<(Kind, String)> {
         ("services", Kind::Services),
     ] {
         if header.starts_with(prefix) {
+            // The common case, without quotes or escapes, needs no shell splitting.
+            if !header.contains(['"', '\'', '\\']) {
+                let mut words = header.split_ascii_whitespace();
+                return match (words.next(), words.next(), words.next()) {
+                    (Some(first), Some(name), None) if first == prefix => {
+                        Some((kind, Cow::Borrowed(name)))
+                    }
+                    _ => None,
+                };
+            }
             let words = shell_words(header)?;
             return match words.as_slice() {
-                [first, name] if first == prefix => Some((kind, name.clone())),
+                [first, name] if first == prefix => Some((kind, Cow::Owned(name.clone()))),
                 _ => None,
             };
         }
@@ -385,11 +469,11 @@ pub(crate) fn shell_words(s: &str) -> Option<Vec<String>> {
 
 fn split_key_value(line: &str) -> Option<(&str, &str)> {
     let i = line.bytes().position(|b| b == b'=' || b == b':')?;
-    let key = line[..i].trim();
+    let key = line[..i].trim_ascii();
     if key.is_empty() {
         return None;
     }
-    Some((key, line[i + 1..].trim()))
+    Some((key, line[i + 1..].trim_ascii()))
 }
 
 /// An IAM Identity Center session: a `[sso-session NAME]` section, or the legacy
@@ -807,6 +891,18 @@ sso_helper_role_name = PowerUser
             format!("{p:?}"),
             r#"{"sso_session": "s", "sso_helper_role_name": "R"}"#
         );
+    }
+
+    #[test]
+    fn a_config_kept_for_one_profile_still_checks_every_line_and_suggests_all() {
+        let path = Path::new("/cfg");
+        let f = ConfigFile::parse_owned(path, LAYOUTS.to_string(), Some("self")).unwrap();
+        assert_eq!(f.profiles.len(), 1);
+        assert_eq!(f.role_profile("self").unwrap().account_id, "222222222222");
+        let e = crate::error::one_line(&f.role_profile("nope").unwrap_err());
+        assert!(e.contains("dev-sso, dev, self, legacy"), "{e}");
+        let bad = format!("{LAYOUTS}[profile other]\njunk line\n");
+        assert!(ConfigFile::parse_owned(path, bad, Some("self")).is_err());
     }
 
     #[test]

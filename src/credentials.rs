@@ -492,7 +492,9 @@ impl Session<'_> {
 
 /// `sso-helper --profile P`: the credentials for the profile.
 pub fn run(ctx: &Context, opts: &Options) -> Result<RoleCredentials> {
-    let session = Session::open(ctx, opts)?;
+    let profile = profile_name(ctx, opts.profile.as_deref());
+    let config = ConfigFile::load_for_profile(&config_path(ctx)?, &profile)?;
+    let session = Session::with_config(ctx, opts, config)?;
     let target = session.config.role_profile(&session.profile)?;
     session.role_credentials(&target, opts)
 }
