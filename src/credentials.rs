@@ -242,8 +242,13 @@ impl<'c> Session<'c> {
             });
         }
         let result = self.sign_in(session, opts);
-        if let Err(e) = &result {
-            self.locks.record_failure(ctx, &key, e);
+        match &result {
+            Ok(token) => ctx.show(&format!(
+                "sso-helper: signed in to {}; the token is valid until {}",
+                session.describe(),
+                crate::timestamp::format_utc(token.expires_at)
+            )),
+            Err(e) => self.locks.record_failure(ctx, &key, e),
         }
         result
     }

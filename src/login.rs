@@ -86,11 +86,7 @@ pub fn device_login(
     loop {
         match oidc.create_token(&reg, GrantRequest::DeviceCode(&auth.device_code))? {
             Grant::Token(issued) => {
-                return Ok(signed_in(
-                    ctx,
-                    token_from(issued, reg, session, ctx.now(), None),
-                    session,
-                ));
+                return Ok(token_from(issued, reg, session, ctx.now(), None));
             }
             Grant::Pending => {}
             Grant::SlowDown => interval += SLOW_DOWN_STEP,
@@ -122,15 +118,6 @@ pub fn device_login(
         }
         ctx.sleep(std::time::Duration::from_secs(interval as u64));
     }
-}
-
-fn signed_in(ctx: &Context, token: Token, session: &SsoSession) -> Token {
-    ctx.show(&format!(
-        "sso-helper: signed in to {}; the token is valid until {}",
-        session.describe(),
-        crate::timestamp::format_utc(token.expires_at)
-    ));
-    token
 }
 
 fn denied(session: &SsoSession, opts: &LoginOptions<'_>) -> Error {
@@ -268,11 +255,7 @@ pub fn pkce_login(
         redirect_uri: &redirect_uri,
     };
     match oidc.create_token(&reg, grant)? {
-        Grant::Token(issued) => Ok(signed_in(
-            ctx,
-            token_from(issued, reg, session, ctx.now(), None),
-            session,
-        )),
+        Grant::Token(issued) => Ok(token_from(issued, reg, session, ctx.now(), None)),
         Grant::Denied => Err(denied(session, opts)),
         g => Err(g.into_error("CreateToken", &host)),
     }
