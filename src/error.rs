@@ -107,6 +107,19 @@ impl Error {
         }
     }
 
+    /// For `map_err`: the I/O error of doing `action` to `path`.
+    pub fn io(
+        action: &'static str,
+        path: &std::path::Path,
+    ) -> impl FnOnce(std::io::Error) -> Error {
+        let path = path.to_path_buf();
+        move |source| Error::Io {
+            action,
+            path,
+            source,
+        }
+    }
+
     pub fn config(
         file: impl Into<PathBuf>,
         message: impl Into<String>,

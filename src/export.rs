@@ -88,13 +88,8 @@ fn write_credentials_file(ctx: &Context, name: &str, c: &RoleCredentials) -> Res
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).map_err(
-            |source| Error::Io {
-                action: "set permissions on",
-                path: path.clone(),
-                source,
-            },
-        )?;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))
+            .map_err(Error::io("set permissions on", &path))?;
     }
     let backup = backup.map_or(String::new(), |b| format!("; backup: {}", b.display()));
     Ok(format!(

@@ -6,20 +6,36 @@
 //! ```text
 //! args ──cli──▶ Args ──config──▶ RoleProfile (start URL, region, account, role)
 //!   ──store──▶ cached role credentials? ── yes ──▶ output (JSON on stdout)
-//!        │ no
+//!        │ no                                 (warm path: no lock, no HTTP client)
 //!        ▼
-//!   store: token? ─▶ login::refresh ─▶ login::device_login   (oidc over http)
+//!   lock (per session) ─▶ look again ─▶ store token? ─▶ login::refresh
+//!        ─▶ the AWS CLI's token ─▶ login::{pkce_login, device_login}   (oidc over http)
 //!        ▼
-//!   portal::get_role_credentials (http) ─▶ store ─▶ output
+//!   lock (per role) ─▶ look again ─▶ portal::get_role_credentials ─▶ store ─▶ output
 //! ```
+//!
+//! # Modules
+//!
+//! - `cli` parses flags into plain data and dispatches; `credentials` is the
+//!   credentials algorithm and the `Session` every command works through;
+//!   `inventory` (list, status), `configure`, `export` and `doctor` are the other
+//!   commands.
+//! - `config` reads `~/.aws/config` as botocore does; `endpoints` picks the URLs.
+//! - `http` is the network; `oidc` and `portal` are the two AWS APIs on top of it;
+//!   `login` holds the sign-in flows and the refresh.
+//! - `store` is the token store trait and the AWS CLI file store; `keychain` the OS
+//!   keychain store; `lock` the cross-process locks and failure records; `textfile`
+//!   rewrites the user's own files (backup, atomic replace).
+//! - `secret`, `token`, `timestamp`, `error`, `context`, `output`: the shared types.
 //!
 //! # Invariants
 //!
-//! - Only `http` touches the network; only `output` writes stdout; only `store`
-//!   reads or writes tokens and caches. The warm path (cached role credentials)
-//!   reads the config and one cache file, and builds no HTTP client.
+//! - Only `http` touches the network; only `output` writes stdout; only `store`,
+//!   `keychain` and `lock` touch tokens, caches and locks. The warm path (cached role
+//!   credentials) reads the config and one cache entry and builds no HTTP client.
 //! - Secrets live in `secret::Secret` (redacting `Debug`, no `Display`) and never
-//!   reach stderr, a log line or an error message.
+//!   reach stderr, a log line or an error message; `export` is the one command that
+//!   prints them, on purpose.
 //! - The outside world (environment, home, clock, sleep, browser, terminal) comes in
 //!   through `context::Context`, so tests move time instead of waiting.
 //! - Every failure is one `error::Error` with a one-line message, a hint and an exit

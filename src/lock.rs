@@ -52,16 +52,8 @@ impl Locks {
     /// (if given) and the call blocks until the lock is free.
     pub fn acquire(&self, ctx: &Context, key: &str, waiting: Option<&str>) -> Result<Guard> {
         let path = self.path(key, "lock");
-        let io = |action: &'static str, p: &Path| {
-            let p = p.to_path_buf();
-            move |source| Error::Io {
-                action,
-                path: p,
-                source,
-            }
-        };
-        ensure_private_dir(&self.dir).map_err(io("create directory", &self.dir))?;
-        let file = open_lock_file(&path).map_err(io("open lock file", &path))?;
+        ensure_private_dir(&self.dir).map_err(Error::io("create directory", &self.dir))?;
+        let file = open_lock_file(&path).map_err(Error::io("open lock file", &path))?;
         match file.try_lock() {
             Ok(()) => {}
             Err(std::fs::TryLockError::WouldBlock) => {
@@ -69,13 +61,13 @@ impl Locks {
                     ctx.show(msg);
                 }
                 ctx.debug(|| format!("waiting for lock {}", path.display()));
-                file.lock().map_err(io("lock", &path))?;
+                file.lock().map_err(Error::io("lock", &path))?;
             }
             Err(std::fs::TryLockError::Error(e)) if e.kind() == ErrorKind::Unsupported => {
                 // A file system without locks: go on unguarded rather than fail.
                 ctx.debug(|| format!("file locks unsupported at {}", path.display()));
             }
-            Err(std::fs::TryLockError::Error(e)) => return Err(io("lock", &path)(e)),
+            Err(std::fs::TryLockError::Error(e)) => return Err(Error::io("lock", &path)(e)),
         }
         Ok(Guard { _file: file })
     }

@@ -358,15 +358,7 @@ pub(crate) fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Option<T> 
 /// directory, flushed to disk, then renamed over the target.
 pub(crate) fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
     let dir = path.parent().expect("cache files live in a directory");
-    let io_err = |action: &'static str, p: &Path| {
-        let p = p.to_path_buf();
-        move |source| Error::Io {
-            action,
-            path: p,
-            source,
-        }
-    };
-    ensure_private_dir(dir).map_err(io_err("create directory", dir))?;
+    ensure_private_dir(dir).map_err(Error::io("create directory", dir))?;
     let body = serde_json::to_vec(value).expect("plain data serializes");
     let tmp = dir.join(format!(
         ".{}.{}.{:x}.tmp",
@@ -383,7 +375,7 @@ pub(crate) fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
     if result.is_err() {
         let _ = fs::remove_file(&tmp);
     }
-    result.map_err(io_err("write", path))
+    result.map_err(Error::io("write", path))
 }
 
 fn remove(path: &Path) -> Result<()> {

@@ -21,22 +21,14 @@ pub fn rewrite_with_backup(
     new_text: &str,
     now: OffsetDateTime,
 ) -> Result<Option<PathBuf>> {
-    let io = |action: &'static str, p: &Path| {
-        let p = p.to_path_buf();
-        move |source| Error::Io {
-            action,
-            path: p,
-            source,
-        }
-    };
     let original = match fs::read(path) {
         Ok(bytes) => Some(bytes),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-        Err(e) => return Err(io("read", path)(e)),
+        Err(e) => return Err(Error::io("read", path)(e)),
     };
     let target = match &original {
         Some(_) if fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) => {
-            fs::canonicalize(path).map_err(io("resolve", path))?
+            fs::canonicalize(path).map_err(Error::io("resolve", path))?
         }
         _ => path.to_path_buf(),
     };
@@ -46,11 +38,11 @@ pub fn rewrite_with_backup(
     };
     let (backup, mode) = match &original {
         Some(bytes) => {
-            let mode = file_mode(&target).map_err(io("read the permissions of", &target))?;
+            let mode = file_mode(&target).map_err(Error::io("read the permissions of", &target))?;
             (Some(write_backup(path, bytes, now)?), mode)
         }
         None => {
-            create_private_dir(&dir).map_err(io("create the directory", &dir))?;
+            create_private_dir(&dir).map_err(Error::io("create the directory", &dir))?;
             (None, 0o600)
         }
     };
@@ -75,7 +67,7 @@ pub fn rewrite_with_backup(
     if result.is_err() {
         let _ = fs::remove_file(&tmp);
     }
-    result.map_err(io("write", &target))?;
+    result.map_err(Error::io("write", &target))?;
     Ok(backup)
 }
 
