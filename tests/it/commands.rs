@@ -341,6 +341,7 @@ fn every_command_with_verbose_keeps_secrets_off_stderr() {
         vec!["-v", "list", "--profile", "dev-sso"],
         vec!["-v", "export", "--profile", "admin"],
         vec!["-v", "status"],
+        vec!["-v", "configure", "--sso-session", "corp"],
         vec!["-v", "doctor", "--profile", "dev-sso"],
         vec!["-v", "logout", "--profile", "dev-sso"],
     ];
