@@ -424,6 +424,8 @@ ENVIRONMENT:
     AWS_ENDPOINT_URL_SSO_OIDC, AWS_ENDPOINT_URL_SSO, AWS_ENDPOINT_URL,
     AWS_IGNORE_CONFIGURED_ENDPOINT_URLS   endpoint overrides, as in the AWS SDKs
     HTTPS_PROXY, HTTP_PROXY, NO_PROXY     proxies, as curl reads them
+    AWS_CA_BUNDLE                         extra trusted CA certificates (PEM); else
+                                          the profile's ca_bundle
     SSO_HELPER_TOKEN_STORE                keychain, file or auto
     SSO_HELPER_NO_LOGIN=1, SSO_HELPER_NO_BROWSER=1, SSO_HELPER_LOG=debug
 

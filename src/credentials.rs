@@ -43,6 +43,23 @@ pub fn profile_name(ctx: &Context, flag: Option<&str>) -> String {
         .to_string()
 }
 
+/// The HTTP client, trusting `AWS_CA_BUNDLE` (else the profile's `ca_bundle`)
+/// beside the system's roots.
+pub fn http_for<'c>(ctx: &'c Context, config: &ConfigFile, profile: &str) -> Result<Http<'c>> {
+    let http = Http::new(ctx);
+    if let Some(path) = ctx.var("AWS_CA_BUNDLE") {
+        return Ok(http.with_ca_bundle(
+            crate::config::expand_tilde(ctx, path)?,
+            "AWS_CA_BUNDLE".into(),
+        ));
+    }
+    if let Some(path) = config.profile(profile).and_then(|s| s.get("ca_bundle")) {
+        let source = format!("ca_bundle in [{}]", crate::config::profile_header(profile));
+        return Ok(http.with_ca_bundle(crate::config::expand_tilde(ctx, path)?, source));
+    }
+    Ok(http)
+}
+
 /// Everything one invocation works with once the config is read.
 pub struct Session<'c> {
     pub ctx: &'c Context,
@@ -71,14 +88,16 @@ impl<'c> Session<'c> {
 
     fn with_config(ctx: &'c Context, opts: &Options, config: ConfigFile) -> Result<Session<'c>> {
         let started = ctx.now();
+        let profile = profile_name(ctx, opts.profile.as_deref());
+        let http = http_for(ctx, &config, &profile)?;
         let aws = aws_dir(ctx)?;
         Ok(Session {
             ctx,
             config,
-            profile: profile_name(ctx, opts.profile.as_deref()),
+            profile,
             store: OnceCell::new(),
             store_choice: opts.token_store.clone(),
-            http: Http::new(ctx),
+            http,
             locks: Locks::new(&aws),
             aws,
             started,

@@ -229,7 +229,16 @@ fn run_checks(ctx: &Context, opts: &Options) -> Vec<Check> {
     let config = config
         .as_ref()
         .expect("a target comes from a loaded config");
-    let http = Http::new(ctx);
+    let http = match crate::credentials::http_for(ctx, config, &target.profile) {
+        Ok(h) => h,
+        Err(e) => {
+            let fix = e
+                .hint()
+                .unwrap_or_else(|| "fix the setting named above".into());
+            checks.push(Check::fail("network", e.to_string(), fix));
+            return checks;
+        }
+    };
     // Each answer's Date header with the local time it arrived at.
     let mut dates: Vec<(String, Option<String>, OffsetDateTime)> = Vec::new();
     for (service, name) in [(Service::Oidc, "oidc"), (Service::Portal, "portal")] {

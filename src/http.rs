@@ -81,6 +81,9 @@ impl Answer {
 pub struct Http<'c> {
     ctx: &'c Context,
     agents: RefCell<HashMap<Option<String>, ureq::Agent>>,
+    /// `AWS_CA_BUNDLE` or the profile's `ca_bundle`: PEM certificates trusted
+    /// beside the system's roots, and where the setting came from.
+    ca_bundle: Option<(std::path::PathBuf, String)>,
 }
 
 enum Failure {
@@ -97,18 +100,26 @@ impl<'c> Http<'c> {
         Http {
             ctx,
             agents: RefCell::new(HashMap::new()),
+            ca_bundle: None,
         }
+    }
+
+    /// Trusts the PEM certificates in `path` too (`source` names the setting).
+    pub fn with_ca_bundle(mut self, path: std::path::PathBuf, source: String) -> Http<'c> {
+        self.ca_bundle = Some((path, source));
+        self
     }
 
     /// Sends the request, retrying per its `Retry`; any HTTP status comes back as
     /// an `Answer`, only a request that got no answer is an error.
     pub fn send(&self, req: &Request<'_>) -> Result<Answer> {
         let host = url_host(&req.url);
+        let agent = self.agent(&req.url)?;
         let started = Instant::now();
         let mut attempt = 0;
         loop {
             let t0 = Instant::now();
-            let outcome = self.send_once(req, &host);
+            let outcome = self.send_once(&agent, req, &host);
             let elapsed = t0.elapsed().as_millis();
             let (retryable, wait_hint) = match &outcome {
                 Ok(a) => {
@@ -178,8 +189,12 @@ impl<'c> Http<'c> {
         }
     }
 
-    fn send_once(&self, req: &Request<'_>, host: &str) -> Result<Answer, Failure> {
-        let agent = self.agent(&req.url).map_err(Failure::NotSent)?;
+    fn send_once(
+        &self,
+        agent: &ureq::Agent,
+        req: &Request<'_>,
+        host: &str,
+    ) -> Result<Answer, Failure> {
         let result = match req.method {
             Method::Get => {
                 let mut r = agent.get(&req.url).header("accept", "application/json");
@@ -231,18 +246,35 @@ impl<'c> Http<'c> {
         })
     }
 
-    fn agent(&self, url: &str) -> Result<ureq::Agent, String> {
+    /// The agent for `url`'s proxy choice; a proxy or CA bundle setting that cannot
+    /// be used is a configuration error, reported before anything is sent.
+    fn agent(&self, url: &str) -> Result<ureq::Agent> {
         let proxy = proxy_for(self.ctx, url);
         if let Some(agent) = self.agents.borrow().get(&proxy) {
             return Ok(agent.clone());
         }
         let proxy_setting = match &proxy {
-            Some(p) => Some(ureq::Proxy::new(p).map_err(|e| format!("proxy {p}: {e}"))?),
+            Some(p) => Some(ureq::Proxy::new(p).map_err(|e| Error::Environment {
+                message: format!("the proxy {p} is not usable: {e}"),
+                hint: "fix HTTPS_PROXY / HTTP_PROXY (scheme://host:port)".into(),
+            })?),
             None => None,
         };
-        let tls = ureq::tls::TlsConfig::builder()
-            .root_certs(ureq::tls::RootCerts::PlatformVerifier)
-            .build();
+        let roots = match &self.ca_bundle {
+            None => ureq::tls::RootCerts::PlatformVerifier,
+            Some((path, source)) => {
+                let certs = bundle_and_system_roots(path, source).map_err(|message| {
+                    Error::Environment {
+                        message,
+                        hint: format!(
+                            "point {source} at a PEM file of CA certificates, or remove it"
+                        ),
+                    }
+                })?;
+                ureq::tls::RootCerts::new_with_certs(&certs)
+            }
+        };
+        let tls = ureq::tls::TlsConfig::builder().root_certs(roots).build();
         let config = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .timeout_connect(Some(CONNECT_TIMEOUT))
@@ -256,6 +288,35 @@ impl<'c> Http<'c> {
         self.agents.borrow_mut().insert(proxy, agent.clone());
         Ok(agent)
     }
+}
+
+/// The certificates of a PEM bundle, with the system's roots.
+fn bundle_and_system_roots(
+    path: &std::path::Path,
+    source: &str,
+) -> Result<Vec<ureq::tls::Certificate<'static>>, String> {
+    let pem = std::fs::read(path)
+        .map_err(|e| format!("{source} = {}: cannot read it: {e}", path.display()))?;
+    let mut certs: Vec<ureq::tls::Certificate<'static>> = ureq::tls::parse_pem(&pem)
+        .filter_map(|item| match item {
+            Ok(ureq::tls::PemItem::Certificate(c)) => Some(c),
+            _ => None,
+        })
+        .collect();
+    if certs.is_empty() {
+        return Err(format!(
+            "{source} = {} holds no PEM certificate",
+            path.display()
+        ));
+    }
+    let system = rustls_native_certs::load_native_certs();
+    certs.extend(
+        system
+            .certs
+            .iter()
+            .map(|der| ureq::tls::Certificate::from_der(der.as_ref()).to_owned()),
+    );
+    Ok(certs)
 }
 
 fn classify(e: ureq::Error) -> Failure {
@@ -508,6 +569,29 @@ mod tests {
         assert_eq!(query_escape("sso:account:access"), "sso%3Aaccount%3Aaccess");
         assert_eq!(query_unescape("a+b%2x%41"), "a b%2xA");
         assert_eq!(query_unescape("%"), "%");
+    }
+
+    #[test]
+    fn ca_bundles_are_read_with_the_system_roots() {
+        let dir = tempfile::tempdir().unwrap();
+        let pem = dir.path().join("ca.pem");
+        std::fs::write(&pem, include_str!("../tests/fixtures/test-ca.pem")).unwrap();
+        let certs = bundle_and_system_roots(&pem, "AWS_CA_BUNDLE").unwrap();
+        assert!(!certs.is_empty());
+        let empty = dir.path().join("empty.pem");
+        std::fs::write(&empty, "not a certificate").unwrap();
+        let e = bundle_and_system_roots(&empty, "AWS_CA_BUNDLE").unwrap_err();
+        assert!(
+            e.contains("AWS_CA_BUNDLE") && e.contains("holds no PEM certificate"),
+            "{e}"
+        );
+        let e =
+            bundle_and_system_roots(&dir.path().join("missing.pem"), "ca_bundle in [profile p]")
+                .unwrap_err();
+        assert!(
+            e.contains("ca_bundle in [profile p]") && e.contains("cannot read it"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -587,3 +587,36 @@ fn pkce_denied_and_flow_from_the_session() {
     env.run(&["--profile", "p", "--flow", "sideways"])
         .fails(2, &["--flow sideways"]);
 }
+
+#[test]
+fn a_ca_bundle_that_cannot_be_used_is_named_and_not_retried() {
+    let mut env = TestEnv::new();
+    env.standard_config();
+    let missing = env.home().join("corp-ca.pem");
+    env.set("AWS_CA_BUNDLE", &missing.display().to_string());
+    env.run(&["--profile", "dev-sso"]).fails(
+        2,
+        &[
+            "AWS_CA_BUNDLE",
+            "cannot read it",
+            "point AWS_CA_BUNDLE at a PEM file",
+        ],
+    );
+    assert!(env.standin.requests().is_empty(), "nothing was sent");
+    // The profile's ca_bundle when the variable is not set; a file with no
+    // certificate in it is refused too.
+    let junk = env.home().join("junk.pem");
+    std::fs::write(&junk, "not a certificate").unwrap();
+    env.set("AWS_CA_BUNDLE", "");
+    env.write_config(&format!(
+        "[sso-session corp]\nsso_start_url = {START_URL}\nsso_region = us-east-1\n\
+         [profile p]\nsso_helper_session = corp\nsso_helper_account_id = 111111111111\nsso_helper_role_name = ReadOnly\nca_bundle = {}\n",
+        junk.display()
+    ));
+    env.run(&["--profile", "p"])
+        .fails(2, &["ca_bundle in [profile p]", "holds no PEM certificate"]);
+    // A real PEM bundle is accepted (the stand-in is plain http on loopback).
+    let good = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/test-ca.pem");
+    env.set("AWS_CA_BUNDLE", &good.display().to_string());
+    env.run(&["--profile", "p"]).json();
+}
