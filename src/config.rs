@@ -520,6 +520,27 @@ const ACCOUNT_KEYS: &[&str] = &["sso_account_id", "sso_helper_account_id"];
 const ROLE_KEYS: &[&str] = &["sso_role_name", "sso_helper_role_name"];
 
 impl ConfigFile {
+    /// The profile a layout-A profile points at: one with no SSO settings of its
+    /// own whose `credential_process` runs `sso-helper --profile X` (X another
+    /// profile). Commands given such a profile work on X, as the SDKs would.
+    pub fn companion_target(&self, profile: &str) -> Option<String> {
+        let section = self.profile(profile)?;
+        let own = [
+            SESSION_KEYS,
+            START_URL_KEYS,
+            REGION_KEYS,
+            ACCOUNT_KEYS,
+            ROLE_KEYS,
+        ]
+        .iter()
+        .any(|keys| section.first(keys).is_some());
+        if own {
+            return None;
+        }
+        let target = helper_profile_arg(section.get("credential_process")?)??;
+        (target != profile).then_some(target)
+    }
+
     /// The session a profile uses (SPEC §2 resolution order).
     pub fn session_for_profile(&self, profile: &str) -> Result<SsoSession> {
         let section = self
@@ -705,6 +726,28 @@ impl ConfigFile {
             role_name: role.to_string(),
         })
     }
+}
+
+/// How a credential_process command runs sso-helper: `Some(profile flag)` when its
+/// program is sso-helper.
+pub fn helper_profile_arg(command: &str) -> Option<Option<String>> {
+    let words = shell_words(command)?;
+    let program = words.first()?;
+    let base = program.rsplit(['/', '\\']).next().unwrap_or(program);
+    let base = base.strip_suffix(".exe").unwrap_or(base);
+    if base != "sso-helper" {
+        return None;
+    }
+    let mut args = words[1..].iter();
+    while let Some(a) = args.next() {
+        if a == "--profile" {
+            return Some(args.next().cloned());
+        }
+        if let Some(v) = a.strip_prefix("--profile=") {
+            return Some(Some(v.to_string()));
+        }
+    }
+    Some(None)
 }
 
 pub fn profile_header(name: &str) -> String {

@@ -40,7 +40,9 @@ impl Context {
             home,
             clock: Box::new(OffsetDateTime::now_utc),
             sleeper: Box::new(std::thread::sleep),
-            opener: Box::new(|url| open::that(url)),
+            // Detached: a launcher may wait for the browser it starts, and the sign-in
+            // (polling, or the PKCE listener) must go on meanwhile.
+            opener: Box::new(|url| open::that_detached(url)),
             verbose,
             shown: None,
         }

@@ -88,7 +88,13 @@ impl<'c> Session<'c> {
 
     fn with_config(ctx: &'c Context, opts: &Options, config: ConfigFile) -> Result<Session<'c>> {
         let started = ctx.now();
-        let profile = profile_name(ctx, opts.profile.as_deref());
+        let mut profile = profile_name(ctx, opts.profile.as_deref());
+        if let Some(target) = config.companion_target(&profile) {
+            ctx.debug(|| {
+                format!("[profile {profile}] runs sso-helper --profile {target}: using {target}")
+            });
+            profile = target;
+        }
         let http = http_for(ctx, &config, &profile)?;
         let aws = aws_dir(ctx)?;
         Ok(Session {
@@ -243,6 +249,7 @@ impl<'c> Session<'c> {
         if self.store()?.name() != "file"
             && let Some(t) = FileStore::new(&self.aws).load_token(session)
             && t.is_usable(now)
+            && !is_rejected(&t)
         {
             ctx.debug(|| "using the token the AWS CLI stored".into());
             return Ok(t);
@@ -516,8 +523,16 @@ impl Session<'_> {
 
 /// `sso-helper --profile P`: the credentials for the profile.
 pub fn run(ctx: &Context, opts: &Options) -> Result<RoleCredentials> {
+    let path = config_path(ctx)?;
     let profile = profile_name(ctx, opts.profile.as_deref());
-    let config = ConfigFile::load_for_profile(&config_path(ctx)?, &profile)?;
+    let mut config = ConfigFile::load_for_profile(&path, &profile)?;
+    let mut opts = opts.clone();
+    // A layout-A profile run by hand: the credentials of the profile it points at.
+    if let Some(target) = config.companion_target(&profile) {
+        config = ConfigFile::load_for_profile(&path, &target)?;
+        opts.profile = Some(target);
+    }
+    let opts = &opts;
     let session = Session::with_config(ctx, opts, config)?;
     let target = session.config.role_profile(&session.profile)?;
     session.role_credentials(&target, opts)

@@ -314,28 +314,6 @@ pub struct Target {
     pub session: SsoSession,
 }
 
-/// How a credential_process command runs sso-helper: `Some(profile flag)` when its
-/// program is sso-helper.
-pub fn helper_profile_arg(command: &str) -> Option<Option<String>> {
-    let words = config::shell_words(command)?;
-    let program = words.first()?;
-    let base = program.rsplit(['/', '\\']).next().unwrap_or(program);
-    let base = base.strip_suffix(".exe").unwrap_or(base);
-    if base != "sso-helper" {
-        return None;
-    }
-    let mut args = words[1..].iter();
-    while let Some(a) = args.next() {
-        if a == "--profile" {
-            return Some(args.next().cloned());
-        }
-        if let Some(v) = a.strip_prefix("--profile=") {
-            return Some(Some(v.to_string()));
-        }
-    }
-    Some(None)
-}
-
 /// The profile resolves (to a session, and fully when it names an account or
 /// role); a layout-A profile is followed to the profile it names.
 pub fn profile_check(
@@ -353,7 +331,7 @@ pub fn profile_check(
     };
     let helper = section
         .get("credential_process")
-        .and_then(helper_profile_arg);
+        .and_then(config::helper_profile_arg);
     let (target, prefix) = match &helper {
         Some(Some(p)) if p != name => (
             p.as_str(),
@@ -433,7 +411,7 @@ pub fn helper_profiles_check(config: &ConfigFile, checked: &str) -> Vec<Check> {
         let section = &config.profiles[name];
         let Some(arg) = section
             .get("credential_process")
-            .and_then(helper_profile_arg)
+            .and_then(config::helper_profile_arg)
         else {
             continue;
         };
@@ -622,7 +600,7 @@ pub fn process_check(config: &ConfigFile, path_var: Option<&str>) -> Vec<Check> 
         }
     }
     for (program, names) in &programs {
-        let is_helper = helper_profile_arg(program).is_some();
+        let is_helper = config::helper_profile_arg(program).is_some();
         let users = name_profiles(names);
         match locate(program, path_var) {
             Program::Found(path) => {
@@ -1026,21 +1004,27 @@ credential_process = aws-vault export x
     #[test]
     fn helper_invocations_are_recognised() {
         assert_eq!(
-            helper_profile_arg("sso-helper --profile dev"),
+            config::helper_profile_arg("sso-helper --profile dev"),
             Some(Some("dev".into()))
         );
         assert_eq!(
-            helper_profile_arg("/usr/local/bin/sso-helper -v --profile=a b"),
+            config::helper_profile_arg("/usr/local/bin/sso-helper -v --profile=a b"),
             Some(Some("a".into()))
         );
         assert_eq!(
-            helper_profile_arg("\"C:\\\\Tools\\\\sso-helper.exe\" --profile \"x y\""),
+            config::helper_profile_arg("\"C:\\\\Tools\\\\sso-helper.exe\" --profile \"x y\""),
             Some(Some("x y".into()))
         );
-        assert_eq!(helper_profile_arg("sso-helper"), Some(None));
-        assert_eq!(helper_profile_arg("aws-vault exec --profile dev"), None);
-        assert_eq!(helper_profile_arg("sso-helper-old --profile dev"), None);
-        assert_eq!(helper_profile_arg("'unclosed"), None);
+        assert_eq!(config::helper_profile_arg("sso-helper"), Some(None));
+        assert_eq!(
+            config::helper_profile_arg("aws-vault exec --profile dev"),
+            None
+        );
+        assert_eq!(
+            config::helper_profile_arg("sso-helper-old --profile dev"),
+            None
+        );
+        assert_eq!(config::helper_profile_arg("'unclosed"), None);
     }
 
     #[test]

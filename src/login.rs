@@ -149,6 +149,9 @@ fn prompt(
     code: &str,
     no_browser: bool,
 ) {
+    // What the service sent reaches the terminal without control characters.
+    let (uri, uri_complete, code) = (printable(uri), printable(uri_complete), printable(code));
+    let (uri, uri_complete, code) = (uri.as_str(), uri_complete.as_str(), code.as_str());
     ctx.show(&format!(
         "sso-helper: sign in to {} ({}) with the code {code}",
         session.describe(),
@@ -235,19 +238,32 @@ pub fn pkce_login(
         open_in_browser(ctx, &url);
     }
     let callback = waiter.join().unwrap_or(Ok(Callback::TimedOut))?;
+    // A sign-in that failed for any reason but the user's own refusal may come from
+    // a registration the service no longer honours (it shows the browser an error,
+    // not us): forget it, so the next attempt registers anew.
+    let forget_registration = || {
+        if let Err(e) = store.delete_registration(session) {
+            ctx.debug(|| format!("could not forget the client registration: {e}"));
+        }
+    };
     let code = match callback {
         Callback::Code(code) => code,
         Callback::Denied(error) if error == "access_denied" => return Err(denied(session, opts)),
         Callback::Denied(error) => {
+            forget_registration();
             return Err(Error::Login {
                 message: format!(
-                    "the sign-in to {} failed in the browser: {error}",
-                    session.describe()
+                    "the sign-in to {} failed in the browser: {}",
+                    session.describe(),
+                    printable(&error)
                 ),
                 hint: format!("run `{}` again", opts.retry_command),
             });
         }
-        Callback::TimedOut => return Err(expired(opts, PKCE_TIMEOUT.as_secs() as i64)),
+        Callback::TimedOut => {
+            forget_registration();
+            return Err(expired(opts, PKCE_TIMEOUT.as_secs() as i64));
+        }
     };
     let grant = GrantRequest::AuthorizationCode {
         code: &code,
@@ -257,8 +273,17 @@ pub fn pkce_login(
     match oidc.create_token(&reg, grant)? {
         Grant::Token(issued) => Ok(token_from(issued, reg, session, ctx.now(), None)),
         Grant::Denied => Err(denied(session, opts)),
-        g => Err(g.into_error("CreateToken", &host)),
+        g => {
+            forget_registration();
+            Err(g.into_error("CreateToken", &host))
+        }
     }
+}
+
+/// Text from the service or the browser, fit for a terminal: control characters
+/// are dropped.
+fn printable(s: &str) -> String {
+    s.chars().filter(|c| !c.is_control()).take(200).collect()
 }
 
 enum Callback {

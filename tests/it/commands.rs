@@ -404,3 +404,27 @@ fn usage_errors_point_at_help() {
         );
     }
 }
+
+#[test]
+fn a_layout_a_profile_works_by_hand_too() {
+    let env = TestEnv::new();
+    env.standard_config();
+    // [profile dev] only runs `sso-helper --profile dev-sso`: every command follows it.
+    let out = env.run(&["login", "--profile", "dev"]);
+    assert!(
+        out.ok()
+            .stdout
+            .contains("signed in to sso-session \"corp\""),
+        "{}",
+        out.stdout
+    );
+    let creds = env.run(&["--profile", "dev"]).json();
+    assert_eq!(creds, env.run(&["--profile", "dev-sso"]).json());
+    let exported = env
+        .run(&["export", "--profile", "dev", "--format", "json"])
+        .json();
+    assert_eq!(exported["AccessKeyId"], creds["AccessKeyId"]);
+    env.run(&["list", "--profile", "dev"]).ok();
+    assert_eq!(env.standin.count(Op::StartDeviceAuthorization), 1);
+    assert_eq!(env.standin.count(Op::GetRoleCredentials), 1);
+}

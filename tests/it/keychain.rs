@@ -124,3 +124,18 @@ fn keychain_store_imports_the_aws_cli_token() {
     env.run(&["--profile", "dev-sso", "--no-login"]).json();
     assert_eq!(env.standin.count(Op::StartDeviceAuthorization), 0);
 }
+
+#[test]
+fn a_revoked_aws_cli_token_is_not_imported_again() {
+    let (env, _service) = keychain_env("keychain");
+    let token = env.standin.seed_token();
+    env.standin.revoke_access_tokens();
+    env.write_cli_token("corp", &json!({
+        "startUrl": START_URL, "region": "us-east-1", "accessToken": token, "expiresAt": utc_in(3600),
+    }));
+    // Rejected once, then a sign-in is what is needed — not the same dead token.
+    env.run(&["--profile", "dev-sso", "--no-login"])
+        .fails(3, &["sso-helper login --profile dev-sso"]);
+    env.run(&["--profile", "dev-sso"]).json();
+    assert_eq!(env.standin.count(Op::StartDeviceAuthorization), 1);
+}
