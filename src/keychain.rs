@@ -1,11 +1,15 @@
 //! The OS keychain store (SPEC §4): macOS Keychain, Windows Credential Manager or
-//! the Secret Service on Linux, through `keyring`. One entry per SSO session holds
-//! its token, refresh token and client registration; one entry per (session,
-//! account, role) holds role credentials. Entries use the same JSON records as the
-//! AWS CLI's files, so both stores share one set of conversions. Nothing is
-//! written to disk.
+//! the Secret Service on Linux, through `keyring`. Per SSO session, three entries
+//! hold its access token, its refresh token and its client registration; one entry
+//! per (session, account, role) holds role credentials. They are kept apart (and
+//! the client secret only once) because the Windows Credential Manager refuses a
+//! secret over 2,560 bytes and real AWS tokens are long. Entries use the AWS CLI's
+//! JSON records, so both stores share one set of conversions. Nothing is written
+//! to disk.
 
 use serde::{Deserialize, Serialize};
+
+use crate::secret::Secret;
 
 use crate::config::SsoSession;
 use crate::context::Context;
@@ -17,15 +21,6 @@ use crate::token::{Registration, Token};
 const SERVICE: &str = "sso-helper";
 
 pub struct KeychainStore;
-
-/// What one session's entry holds.
-#[derive(Serialize, Deserialize, Default)]
-struct SessionEntry {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    token: Option<TokenFile>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    registration: Option<RegistrationFile>,
-}
 
 impl KeychainStore {
     /// The keychain, if one answers: a lookup that finds nothing is an answer, a
@@ -41,14 +36,6 @@ impl KeychainStore {
             Ok(_) | Err(keyring::Error::NoEntry) => Ok(KeychainStore),
             Err(e) => Err(keychain_error("reach", &e)),
         }
-    }
-
-    fn session_entry(&self, session: &SsoSession) -> SessionEntry {
-        read(&session_user(session)).unwrap_or_default()
-    }
-
-    fn write_session_entry(&self, session: &SsoSession, e: &SessionEntry) -> Result<()> {
-        write(&session_user(session), e)
     }
 }
 
@@ -82,8 +69,16 @@ fn no_session_bus(_: &Context) -> Option<String> {
     None
 }
 
-fn session_user(session: &SsoSession) -> String {
-    format!("session:{}", session.cache_key())
+fn token_user(session: &SsoSession) -> String {
+    format!("token:{}", session.cache_key())
+}
+
+fn refresh_user(session: &SsoSession) -> String {
+    format!("refresh:{}", session.cache_key())
+}
+
+fn registration_user(session: &SsoSession) -> String {
+    format!("registration:{}", session.cache_key())
 }
 
 fn role_user(key: &RoleKey) -> String {
@@ -138,34 +133,47 @@ impl Store for KeychainStore {
     }
 
     fn load_token(&self, session: &SsoSession) -> Option<Token> {
-        self.session_entry(session).token?.into_token(session)
+        let mut token = read::<TokenFile>(&token_user(session))?.into_token(session)?;
+        token.refresh_token = entry(&refresh_user(session))
+            .ok()?
+            .get_password()
+            .ok()
+            .map(Secret::new);
+        token.registration = self.load_registration(session);
+        Some(token)
     }
 
     fn save_token(&self, session: &SsoSession, token: &Token) -> Result<()> {
-        let mut e = self.session_entry(session);
-        e.token = Some(TokenFile::from_token(token));
-        self.write_session_entry(session, &e)
+        let mut bare = token.clone();
+        let refresh = bare.refresh_token.take();
+        let registration = bare.registration.take();
+        write(&token_user(session), &TokenFile::from_token(&bare))?;
+        match refresh {
+            Some(r) => entry(&refresh_user(session))?
+                .set_password(r.expose())
+                .map_err(|e| keychain_error("write to", &e))?,
+            None => delete(&refresh_user(session))?,
+        }
+        if let Some(reg) = registration {
+            self.save_registration(session, &reg)?;
+        }
+        Ok(())
     }
 
     fn delete_token(&self, session: &SsoSession) -> Result<()> {
-        let mut e = self.session_entry(session);
-        if e.registration.is_none() {
-            return delete(&session_user(session));
-        }
-        e.token = None;
-        self.write_session_entry(session, &e)
+        delete(&token_user(session))?;
+        delete(&refresh_user(session))
     }
 
     fn load_registration(&self, session: &SsoSession) -> Option<Registration> {
-        self.session_entry(session)
-            .registration?
-            .into_registration()
+        read::<RegistrationFile>(&registration_user(session))?.into_registration()
     }
 
     fn save_registration(&self, session: &SsoSession, reg: &Registration) -> Result<()> {
-        let mut e = self.session_entry(session);
-        e.registration = Some(RegistrationFile::from_registration(reg));
-        self.write_session_entry(session, &e)
+        write(
+            &registration_user(session),
+            &RegistrationFile::from_registration(reg),
+        )
     }
 
     fn load_role_credentials(&self, key: &RoleKey) -> Option<RoleCredentials> {
@@ -177,12 +185,7 @@ impl Store for KeychainStore {
     }
 
     fn delete_registration(&self, session: &SsoSession) -> Result<()> {
-        let mut e = self.session_entry(session);
-        if e.token.is_none() {
-            return delete(&session_user(session));
-        }
-        e.registration = None;
-        self.write_session_entry(session, &e)
+        delete(&registration_user(session))
     }
 
     fn delete_role_credentials(&self, key: &RoleKey) -> Result<()> {
