@@ -404,7 +404,8 @@ OPTIONS:
                      caches below), or auto (the default: the keychain when one
                      answers, else the files, said once on stderr). keychain never
                      falls back. Also SSO_HELPER_TOKEN_STORE.
-    -v, --verbose    Log each request (operation, path, status, time) to stderr.
+    -v, --verbose    Log each request (operation, method, URL, status, time) to
+                     stderr.
                      Also SSO_HELPER_LOG=debug. Secrets are never logged.
     -h, --help       Show this help (sso-helper COMMAND --help: the command's).
     -V, --version    Show the version.
@@ -480,7 +481,8 @@ sso-helper list — the accounts and roles you can reach
 
 USAGE:
     sso-helper list [--profile NAME | --sso-session NAME] [--json]
-                    [--no-login] [--no-browser] [--flow FLOW] [-v]
+                    [--no-login] [--no-browser] [--flow FLOW]
+                    [--token-store STORE] [-v]
 
 Every account (id, name, email) and the roles you can take in each, following
 ListAccounts and ListAccountRoles pagination. A table by default; --json prints
@@ -523,7 +525,8 @@ sso-helper export — credentials for tools that cannot run credential_process
 
 USAGE:
     sso-helper export [--profile NAME] [--format FORMAT] [--to NAME]
-                      [--no-login] [--no-browser] [--flow FLOW] [-v]
+                      [--no-login] [--no-browser] [--flow FLOW]
+                      [--token-store STORE] [-v]
 
 This command puts secrets on stdout or in a file, on purpose: that is its job.
 
@@ -537,14 +540,15 @@ FORMATS:
                  ~/.aws/credentials (or $AWS_SHARED_CREDENTIALS_FILE), keeping
                  every other profile and line, with a backup, mode 0600.
                  Static keys there take precedence over credential_process for
-                 that profile name until they are removed.
+                 that profile name until they are removed, so the profile's own
+                 name is refused when it runs credential_process: use --to.
 ";
 
 const HELP_STATUS: &str = "\
 sso-helper status — tokens and cached role credentials
 
 USAGE:
-    sso-helper status [--json] [--token-store STORE]
+    sso-helper status [--json] [--token-store STORE] [-v]
 
 For every SSO session in the config file: where its token is kept, until when it
 is valid, and whether it can be refreshed; for every profile's role: how long its

@@ -52,9 +52,12 @@ impl Default for Section {
     }
 }
 
+/// Keys only: a config file may hold static keys (`aws_secret_access_key`).
 impl std::fmt::Debug for Section {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_map().entries(self.entries()).finish()
+        f.debug_list()
+            .entries(self.entries().map(|(k, _)| k))
+            .finish()
     }
 }
 
@@ -125,7 +128,7 @@ impl Hasher for Fnv {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ConfigFile {
     pub path: PathBuf,
     pub profiles: Names<Section>,
@@ -167,6 +170,17 @@ pub fn expand_tilde(ctx: &Context, p: &str) -> Result<PathBuf> {
     Ok(PathBuf::from(p))
 }
 
+/// Names only (no values: they may hold static keys).
+impl std::fmt::Debug for ConfigFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConfigFile")
+            .field("path", &self.path)
+            .field("profiles", &self.profile_order)
+            .field("sessions", &self.sessions.keys().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
 /// The config file's text; a missing or non-UTF-8 file is a configuration error.
 fn read_text(path: &Path) -> Result<String> {
     match std::fs::read(path) {
@@ -178,11 +192,11 @@ fn read_text(path: &Path) -> Result<String> {
             "the AWS config file does not exist",
             "create it (see `sso-helper --help` and the README), or set AWS_CONFIG_FILE",
         )),
-        Err(e) => Err(Error::Io {
-            action: "read",
-            path: path.to_path_buf(),
-            source: e,
-        }),
+        Err(e) => Err(Error::config(
+            path,
+            format!("the AWS config file cannot be read: {e}"),
+            "check that it is a readable file, or set AWS_CONFIG_FILE",
+        )),
     }
 }
 
@@ -932,7 +946,7 @@ sso_helper_role_name = PowerUser
         assert_eq!(p.get("sso_helper_role_name"), Some("R"));
         assert_eq!(
             format!("{p:?}"),
-            r#"{"sso_session": "s", "sso_helper_role_name": "R"}"#
+            r#"["sso_session", "sso_helper_role_name"]"#
         );
     }
 

@@ -81,9 +81,12 @@ impl Error {
             Error::Aws { status: 401, .. } => {
                 Some("the SSO token was rejected; log in again with `sso-helper login`".into())
             }
-            Error::Aws { status: 403 | 404, op: "GetRoleCredentials", .. } => Some(
-                "check sso_account_id and sso_role_name against `aws sso list-account-roles` or the access portal"
-                    .into(),
+            Error::Aws {
+                status: 403 | 404,
+                op: "GetRoleCredentials",
+                ..
+            } => Some(
+                "check the profile's account id and role name against `sso-helper list`".into(),
             ),
             Error::Aws { status, .. } if *status == 429 || *status >= 500 => {
                 Some("the service is busy or failing; try again in a minute".into())

@@ -15,13 +15,36 @@ pub fn run(ctx: &Context, opts: &Options, format: &str, to: Option<&str>) -> Res
     let creds = credentials::run(ctx, opts)?;
     match format {
         "credentials" => {
-            let name = to
-                .map(str::to_string)
-                .unwrap_or_else(|| profile_name(ctx, opts.profile.as_deref()));
+            let name = match to {
+                Some(n) => n.to_string(),
+                None => {
+                    let name = profile_name(ctx, opts.profile.as_deref());
+                    refuse_to_shadow(ctx, &name)?;
+                    name
+                }
+            };
             write_credentials_file(ctx, &name, &creds)
         }
         other => Ok(render(other, &creds)),
     }
+}
+
+/// Static keys in the credentials file come before credential_process in every
+/// SDK's chain: written under the name of a profile that runs credential_process,
+/// they would hide it, and fail everywhere once they expire. Only `--to` may.
+fn refuse_to_shadow(ctx: &Context, name: &str) -> Result<()> {
+    let config = crate::config::ConfigFile::load(&crate::config::config_path(ctx)?)?;
+    if config
+        .profile(name)
+        .is_some_and(|p| p.get("credential_process").is_some())
+    {
+        return Err(Error::Usage(format!(
+            "[{name}] in the credentials file would hide [{}]'s credential_process from every SDK until removed; \
+             pass --to NAME (for example --to {name}-static), or --to {name} to do it anyway",
+            crate::config::profile_header(name)
+        )));
+    }
+    Ok(())
 }
 
 /// The credentials as shell statements (or JSON).
@@ -84,13 +107,7 @@ fn write_credentials_file(ctx: &Context, name: &str, c: &RoleCredentials) -> Res
         format!("aws_session_token = {}", c.session_token.expose()),
     ];
     let text = merge_section(&existing, name, &section);
-    let backup = crate::textfile::rewrite_with_backup(&path, &text, ctx.now())?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))
-            .map_err(Error::io("set permissions on", &path))?;
-    }
+    let backup = crate::textfile::rewrite_with_backup(&path, &text, ctx.now(), Some(0o600))?;
     let backup = backup.map_or(String::new(), |b| format!("; backup: {}", b.display()));
     Ok(format!(
         "wrote profile [{name}] to {}{backup}; the credentials expire {}",
@@ -120,12 +137,24 @@ fn merge_section(existing: &str, name: &str, section: &[String]) -> String {
         if !replaced && is_ours(lines[i]) {
             out.extend(section.iter().cloned());
             i += 1;
+            let start = i;
             while i < lines.len() && !is_header(lines[i]) {
                 i += 1;
             }
-            // Keep one blank line before the next section.
+            // Comments and blank lines just before the next section belong to it.
+            let is_loose = |l: &str| {
+                let t = l.trim();
+                t.is_empty() || t.starts_with('#') || t.starts_with(';')
+            };
+            let mut keep_from = i;
+            while i < lines.len() && keep_from > start && is_loose(lines[keep_from - 1]) {
+                keep_from -= 1;
+            }
             if i < lines.len() {
-                out.push(String::new());
+                if keep_from == i || !lines[keep_from].trim().is_empty() {
+                    out.push(String::new());
+                }
+                out.extend(lines[keep_from..i].iter().map(|l| l.to_string()));
             }
             replaced = true;
             continue;

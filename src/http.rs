@@ -55,7 +55,6 @@ pub struct Request<'a> {
     pub retry: Retry,
 }
 
-#[derive(Debug)]
 pub struct Answer {
     pub status: u16,
     /// `x-amzn-errortype`, cut at the first `:` and after the last `#`.
@@ -64,6 +63,18 @@ pub struct Answer {
     pub date: Option<String>,
     pub body: String,
     pub host: String,
+}
+
+/// Without the body: a CreateToken or GetRoleCredentials answer holds secrets.
+impl std::fmt::Debug for Answer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Answer")
+            .field("status", &self.status)
+            .field("error_type", &self.error_type)
+            .field("host", &self.host)
+            .field("body", &format_args!("<{} bytes>", self.body.len()))
+            .finish()
+    }
 }
 
 impl Answer {
@@ -128,7 +139,7 @@ impl<'c> Http<'c> {
                             "{} {} {} -> {} ({elapsed} ms)",
                             req.op,
                             method_name(req.method),
-                            path_of(&req.url),
+                            req.url,
                             a.status
                         )
                     });
@@ -147,7 +158,7 @@ impl<'c> Http<'c> {
                             "{} {} {} -> {kind}: {detail} ({elapsed} ms)",
                             req.op,
                             method_name(req.method),
-                            path_of(&req.url)
+                            req.url
                         )
                     });
                     let retryable = match f {
@@ -255,7 +266,7 @@ impl<'c> Http<'c> {
         }
         let proxy_setting = match &proxy {
             Some(p) => Some(ureq::Proxy::new(p).map_err(|e| Error::Environment {
-                message: format!("the proxy {p} is not usable: {e}"),
+                message: format!("the proxy {} is not usable: {e}", without_userinfo(p)),
                 hint: "fix HTTPS_PROXY / HTTP_PROXY (scheme://host:port)".into(),
             })?),
             None => None,
@@ -407,14 +418,24 @@ pub fn proxy_for(ctx: &Context, url: &str) -> Option<String> {
     (!bypass).then(|| proxy.to_string())
 }
 
+/// A URL with any `user:password@` removed, for messages.
+pub fn without_userinfo(url: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let rest = match rest[..authority_end].rfind('@') {
+        Some(at) => &rest[at + 1..],
+        None => rest,
+    };
+    if scheme.is_empty() {
+        rest.to_string()
+    } else {
+        format!("{scheme}://{rest}")
+    }
+}
+
 pub fn url_host(url: &str) -> String {
     let rest = url.split_once("://").map_or(url, |(_, r)| r);
     host_of(rest).to_string()
-}
-
-fn path_of(url: &str) -> &str {
-    let rest = url.split_once("://").map_or(url, |(_, r)| r);
-    rest.find('/').map_or("/", |i| &rest[i..])
 }
 
 fn method_name(m: Method) -> &'static str {
@@ -595,12 +616,18 @@ mod tests {
     }
 
     #[test]
+    fn proxy_passwords_stay_out_of_messages() {
+        assert_eq!(
+            without_userinfo("http://alice:hunter2@proxy:3128"),
+            "http://proxy:3128"
+        );
+        assert_eq!(without_userinfo("http://alice:hunter2@[bad"), "http://[bad");
+        assert_eq!(without_userinfo("proxy:3128/x@y"), "proxy:3128/x@y");
+    }
+
+    #[test]
     fn url_parts() {
         assert_eq!(url_host("http://127.0.0.1:5/a?b"), "127.0.0.1");
         assert_eq!(url_host("https://[::1]:5/a"), "[::1]");
-        assert_eq!(
-            path_of("http://h:1/federation/credentials?x=1"),
-            "/federation/credentials?x=1"
-        );
     }
 }

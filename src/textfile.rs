@@ -20,6 +20,7 @@ pub fn rewrite_with_backup(
     path: &Path,
     new_text: &str,
     now: OffsetDateTime,
+    force_mode: Option<u32>,
 ) -> Result<Option<PathBuf>> {
     let original = match fs::read(path) {
         Ok(bytes) => Some(bytes),
@@ -55,6 +56,8 @@ pub fn rewrite_with_backup(
         std::process::id(),
         OffsetDateTime::now_utc().unix_timestamp_nanos() as u64
     ));
+    // A file that will hold secrets gets its mode before a byte is written.
+    let mode = force_mode.unwrap_or(mode);
     let result = (|| {
         let mut f = new_file(&tmp, mode)?;
         f.write_all(new_text.as_bytes())?;
@@ -224,12 +227,16 @@ mod tests {
             use std::os::unix::fs::PermissionsExt;
             fs::set_permissions(&path, fs::Permissions::from_mode(0o640)).unwrap();
         }
-        let backup = rewrite_with_backup(&path, "new\n", NOW).unwrap().unwrap();
+        let backup = rewrite_with_backup(&path, "new\n", NOW, None)
+            .unwrap()
+            .unwrap();
         assert_eq!(backup, backup_name(&path, NOW, 1));
         assert_eq!(fs::read_to_string(&path).unwrap(), "new\n");
         assert_eq!(fs::read_to_string(&backup).unwrap(), "old\r\n");
         // A second rewrite in the same second keeps the first backup.
-        let second = rewrite_with_backup(&path, "newer\n", NOW).unwrap().unwrap();
+        let second = rewrite_with_backup(&path, "newer\n", NOW, None)
+            .unwrap()
+            .unwrap();
         assert_eq!(second, backup_name(&path, NOW, 2));
         assert_eq!(fs::read_to_string(&backup).unwrap(), "old\r\n");
         assert_eq!(fs::read_to_string(&second).unwrap(), "new\n");
@@ -258,7 +265,7 @@ mod tests {
     fn a_new_file_gets_no_backup_and_private_modes() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("a/b/config");
-        assert_eq!(rewrite_with_backup(&path, "x\n", NOW).unwrap(), None);
+        assert_eq!(rewrite_with_backup(&path, "x\n", NOW, None).unwrap(), None);
         assert_eq!(fs::read_to_string(&path).unwrap(), "x\n");
         #[cfg(unix)]
         {
@@ -276,7 +283,9 @@ mod tests {
         let link = dir.path().join("config");
         fs::write(&real, "old\n").unwrap();
         std::os::unix::fs::symlink(&real, &link).unwrap();
-        let backup = rewrite_with_backup(&link, "new\n", NOW).unwrap().unwrap();
+        let backup = rewrite_with_backup(&link, "new\n", NOW, None)
+            .unwrap()
+            .unwrap();
         assert!(
             fs::symlink_metadata(&link)
                 .unwrap()
@@ -292,7 +301,7 @@ mod tests {
     fn errors_name_the_file() {
         let dir = tempfile::tempdir().unwrap();
         // A directory where the file should be: it cannot be read as a file.
-        let e = rewrite_with_backup(dir.path(), "x", NOW).unwrap_err();
+        let e = rewrite_with_backup(dir.path(), "x", NOW, None).unwrap_err();
         assert!(matches!(e, Error::Io { .. }), "{e}");
         assert!(e.to_string().contains(&dir.path().display().to_string()));
     }

@@ -243,6 +243,12 @@ fn export_to_the_shared_credentials_file_keeps_everything_else() {
             0o600
         );
     }
+    // Under the name of a profile that runs credential_process it would hide it.
+    env.run(&["export", "--profile", "dev", "--format", "credentials"])
+        .fails(
+            2,
+            &["would hide [profile dev]'s credential_process", "--to"],
+        );
     // --to and $AWS_SHARED_CREDENTIALS_FILE.
     let elsewhere = env.home().join("creds.ini");
     env.set(
@@ -361,7 +367,9 @@ fn every_command_with_verbose_keeps_secrets_off_stderr() {
         .ok()
         .stderr
         .lines()
-        .find(|l| l.contains("ListAccounts GET /assignment/accounts"))
+        .find(|l| {
+            l.contains("ListAccounts GET http://127.0.0.1:") && l.contains("/assignment/accounts")
+        })
         .unwrap_or_default()
         .to_string();
     assert!(

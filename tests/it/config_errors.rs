@@ -124,3 +124,13 @@ fn aws_config_file_is_honoured() {
     env.run(&["--profile", "x"])
         .fails(2, &[path.display().to_string().as_str(), "[profile x]"]);
 }
+
+#[test]
+fn a_config_path_that_cannot_be_read_is_a_configuration_error() {
+    let mut env = TestEnv::new();
+    let dir = env.home().join("a-directory");
+    std::fs::create_dir_all(&dir).unwrap();
+    env.set("AWS_CONFIG_FILE", &dir.display().to_string());
+    env.run(&["--profile", "x"])
+        .fails(2, &["cannot be read", "AWS_CONFIG_FILE"]);
+}

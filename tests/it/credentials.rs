@@ -447,7 +447,7 @@ fn unknown_role_is_reported_not_retried() {
         "[profile p]\nsso_helper_start_url = {START_URL}\nsso_helper_region = us-east-1\nsso_helper_account_id = 999999999999\nsso_helper_role_name = Nope\n"
     ));
     env.run(&["--profile", "p"])
-        .fails(1, &["GetRoleCredentials", "HTTP 404", "sso_account_id"]);
+        .fails(1, &["GetRoleCredentials", "HTTP 404", "sso-helper list"]);
     assert_eq!(env.standin.count(Op::GetRoleCredentials), 1);
 }
 
@@ -476,8 +476,10 @@ fn verbose_logs_requests_without_secrets() {
     env2.set("SSO_HELPER_LOG", "debug");
     let run = env2.run(&["--profile", "dev-sso"]);
     assert!(
-        run.stderr
-            .contains("GetRoleCredentials GET /federation/credentials"),
+        run.stderr.contains(&format!(
+            "GetRoleCredentials GET {}/federation/credentials",
+            env2.standin.url()
+        )),
         "{}",
         run.stderr
     );
