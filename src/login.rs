@@ -627,6 +627,46 @@ mod tests {
         }
     }
 
+    /// Sends `GET target` to the listener and returns the page it answered.
+    fn visit(port: u16, target: &str) -> String {
+        use std::io::{Read, Write};
+        let mut c = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        write!(c, "GET {target} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").unwrap();
+        let mut page = String::new();
+        c.read_to_string(&mut page).unwrap();
+        page
+    }
+
+    #[test]
+    fn the_callback_needs_our_state() {
+        let listener = TcpListener::bind(("127.0.0.1", 0)).unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let waiter = std::thread::spawn(move || wait_for_callback(&listener, "our-state").unwrap());
+        // Another path, and a code with someone else's state, are answered and ignored.
+        assert!(visit(port, "/favicon.ico").contains("not the sign-in redirect"));
+        assert!(
+            visit(port, "/oauth/callback?code=stolen&state=their-state")
+                .contains("not the sign-in redirect")
+        );
+        let page = visit(port, "/oauth/callback?code=the%2Bcode&state=our-state");
+        assert!(
+            page.starts_with("HTTP/1.1 200 OK") && page.contains("Signed in"),
+            "{page}"
+        );
+        match waiter.join().unwrap() {
+            Callback::Code(code) => assert_eq!(code.expose(), "the+code"),
+            _ => panic!("expected the code"),
+        }
+        // An error with our state ends the wait too.
+        let listener = TcpListener::bind(("127.0.0.1", 0)).unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let waiter = std::thread::spawn(move || wait_for_callback(&listener, "s").unwrap());
+        assert!(
+            visit(port, "/oauth/callback?error=access_denied&state=s").contains("Sign-in failed")
+        );
+        assert!(matches!(waiter.join().unwrap(), Callback::Denied(e) if e == "access_denied"));
+    }
+
     #[test]
     fn browser_only_gets_https_or_loopback() {
         assert!(browser_safe(

@@ -622,3 +622,35 @@ fn a_ca_bundle_that_cannot_be_used_is_named_and_not_retried() {
     env.set("AWS_CA_BUNDLE", &good.display().to_string());
     env.run(&["--profile", "p"]).json();
 }
+
+#[test]
+fn throttling_is_retried_and_a_refresh_replayed_only_when_safe() {
+    // 429 (with Retry-After: 0 from the stand-in) twice, then an answer.
+    let env = TestEnv::new();
+    env.standard_config();
+    env.standin.fail_next(Op::GetRoleCredentials, 429, 2);
+    env.run(&["--profile", "dev-sso"]).json();
+    assert_eq!(env.standin.count(Op::GetRoleCredentials), 3);
+    // A refresh_token grant answered 500 cannot have used the token: replayed.
+    let env = TestEnv::new();
+    env.standard_config();
+    let (client_id, client_secret) = env.standin.seed_client();
+    let refresh = env.standin.seed_refresh_token(&client_id);
+    env.write_cli_token(
+        "corp",
+        &json!({
+            "startUrl": START_URL, "region": "us-east-1", "accessToken": "expired",
+            "expiresAt": utc_in(-60), "clientId": client_id, "clientSecret": client_secret,
+            "registrationExpiresAt": utc_in(86400), "refreshToken": refresh,
+        }),
+    );
+    env.standin.fail_next(Op::CreateTokenRefresh, 500, 1);
+    env.run(&["--profile", "dev-sso", "--no-login"]).json();
+    assert_eq!(env.standin.count(Op::CreateTokenRefresh), 2);
+    // 400s are never retried: an unknown account is asked for once.
+    env.standin.fail_next(Op::GetRoleCredentials, 400, 1);
+    std::fs::remove_dir_all(env.aws("cli/cache")).unwrap();
+    env.run(&["--profile", "dev-sso", "--no-login"])
+        .fails(1, &["HTTP 400"]);
+    assert_eq!(env.standin.count(Op::GetRoleCredentials), 2);
+}
