@@ -8,7 +8,7 @@ use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use time::{OffsetDateTime, UtcOffset};
+use time::OffsetDateTime;
 
 use crate::error::{Error, Result};
 
@@ -77,17 +77,8 @@ pub fn rewrite_with_backup(
 /// `PATH.bak-YYYYMMDDHHMMSS` (UTC); `-2`, `-3`… after it when a backup of the same
 /// second exists already, which is never overwritten.
 pub fn backup_name(path: &Path, now: OffsetDateTime, attempt: u32) -> PathBuf {
-    let t = now.to_offset(UtcOffset::UTC);
     let mut name = path.as_os_str().to_owned();
-    name.push(format!(
-        ".bak-{:04}{:02}{:02}{:02}{:02}{:02}",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    ));
+    name.push(format!(".bak-{}", crate::timestamp::compact_utc(now)));
     if attempt > 1 {
         name.push(format!("-{attempt}"));
     }

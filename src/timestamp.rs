@@ -8,9 +8,23 @@ use time::{OffsetDateTime, PrimitiveDateTime, UtcOffset};
 
 /// `YYYY-MM-DDTHH:MM:SSZ`, UTC, whole seconds.
 pub fn format_utc(t: OffsetDateTime) -> String {
+    let c = compact_utc(t);
+    format!(
+        "{}-{}-{}T{}:{}:{}Z",
+        &c[0..4],
+        &c[4..6],
+        &c[6..8],
+        &c[8..10],
+        &c[10..12],
+        &c[12..14]
+    )
+}
+
+/// `YYYYMMDDHHMMSS`, UTC (backup file names).
+pub fn compact_utc(t: OffsetDateTime) -> String {
     let t = t.to_offset(UtcOffset::UTC);
     format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        "{:04}{:02}{:02}{:02}{:02}{:02}",
         t.year(),
         u8::from(t.month()),
         t.day(),
