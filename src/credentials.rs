@@ -157,14 +157,18 @@ impl<'c> Session<'c> {
         let _ = crate::store::write_json(&marker, &"the file store is in use");
     }
 
+    /// The endpoint for `session`. The profile's own overrides (`endpoint_url`,
+    /// `services`) apply only to the session that profile uses: a token is never
+    /// sent where another session's profile points (SPEC §8).
     pub fn endpoint(&self, service: Service, session: &SsoSession) -> Result<String> {
-        endpoints::resolve(
-            self.ctx,
-            &self.config,
-            Some(&self.profile),
-            service,
-            &session.region,
-        )
+        let own = self
+            .config
+            .session_for_profile(&self.profile)
+            .is_ok_and(|s| {
+                s.cache_key() == session.cache_key() && s.start_url == session.start_url
+            });
+        let profile = own.then_some(self.profile.as_str());
+        endpoints::resolve(self.ctx, &self.config, profile, service, &session.region)
     }
 
     fn login_hint(&self) -> String {
@@ -536,4 +540,43 @@ pub fn run(ctx: &Context, opts: &Options) -> Result<RoleCredentials> {
     let session = Session::with_config(ctx, opts, config)?;
     let target = session.config.role_profile(&session.profile)?;
     session.role_credentials(&target, opts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn profile_endpoint_overrides_stay_with_the_profiles_session() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("config");
+        std::fs::write(
+            &config,
+            "[default]\nsso_session = corp\nendpoint_url = http://127.0.0.1:9\n\
+             [sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = us-east-1\n\
+             [sso-session other]\nsso_start_url = https://other.awsapps.com/start\nsso_region = eu-west-1\n",
+        )
+        .unwrap();
+        let path = config.display().to_string();
+        let ctx = Context::for_test(
+            &[("AWS_CONFIG_FILE", &path)],
+            Some(dir.path().to_path_buf()),
+            OffsetDateTime::UNIX_EPOCH,
+        );
+        let session = Session::open(&ctx, &Options::default()).unwrap();
+        let corp = session.config.session("corp").unwrap();
+        let other = session.config.session("other").unwrap();
+        assert_eq!(
+            session.endpoint(Service::Oidc, &corp).unwrap(),
+            "http://127.0.0.1:9"
+        );
+        assert_eq!(
+            session.endpoint(Service::Oidc, &other).unwrap(),
+            "https://oidc.eu-west-1.amazonaws.com"
+        );
+        assert_eq!(
+            session.endpoint(Service::Portal, &other).unwrap(),
+            "https://portal.sso.eu-west-1.amazonaws.com"
+        );
+    }
 }
