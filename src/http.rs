@@ -130,7 +130,10 @@ impl<'c> Http<'c> {
         let mut attempt = 0;
         loop {
             let t0 = Instant::now();
-            let outcome = self.send_once(&agent, req, &host);
+            // Retries share what is left of the budget: the whole exchange stays
+            // within it, not just the moment the last attempt starts.
+            let timeout = REQUEST_TIMEOUT.min(RETRY_BUDGET.saturating_sub(started.elapsed()));
+            let outcome = self.send_once(&agent, req, &host, timeout);
             let elapsed = t0.elapsed().as_millis();
             let (retryable, wait_hint) = match &outcome {
                 Ok(a) => {
@@ -205,10 +208,16 @@ impl<'c> Http<'c> {
         agent: &ureq::Agent,
         req: &Request<'_>,
         host: &str,
+        timeout: Duration,
     ) -> Result<Answer, Failure> {
         let result = match req.method {
             Method::Get => {
-                let mut r = agent.get(&req.url).header("accept", "application/json");
+                let mut r = agent
+                    .get(&req.url)
+                    .config()
+                    .timeout_global(Some(timeout))
+                    .build()
+                    .header("accept", "application/json");
                 if let Some(t) = req.bearer {
                     r = r.header("x-amz-sso_bearer_token", t.expose());
                 }
@@ -217,6 +226,9 @@ impl<'c> Http<'c> {
             Method::Post => {
                 let mut r = agent
                     .post(&req.url)
+                    .config()
+                    .timeout_global(Some(timeout))
+                    .build()
                     .header("content-type", "application/json")
                     .header("accept", "application/json");
                 if let Some(t) = req.bearer {
@@ -240,7 +252,7 @@ impl<'c> Http<'c> {
             let t = t.split(':').next().unwrap_or("");
             t.rsplit('#').next().unwrap_or(t).to_string()
         });
-        let retry_after = header("retry-after").and_then(|v| parse_retry_after(&v));
+        let retry_after = header("retry-after").and_then(|v| parse_retry_after(&v, self.ctx.now()));
         let date = header("date");
         let status = response.status().as_u16();
         let body = response
@@ -362,16 +374,14 @@ fn backoff(attempt: u32) -> Duration {
 }
 
 /// `Retry-After` as seconds or an HTTP date.
-fn parse_retry_after(v: &str) -> Option<Duration> {
+fn parse_retry_after(v: &str, now: time::OffsetDateTime) -> Option<Duration> {
     let v = v.trim();
     if let Ok(secs) = v.parse::<u64>() {
         return Some(Duration::from_secs(secs));
     }
     let when =
         time::OffsetDateTime::parse(v, &time::format_description::well_known::Rfc2822).ok()?;
-    let secs = (when - time::OffsetDateTime::now_utc())
-        .whole_seconds()
-        .max(0);
+    let secs = (when - now).whole_seconds().max(0);
     Some(Duration::from_secs(secs as u64))
 }
 
@@ -575,12 +585,17 @@ mod tests {
 
     #[test]
     fn retry_after_forms() {
-        assert_eq!(parse_retry_after("3"), Some(Duration::from_secs(3)));
+        let now = time::macros::datetime!(2015-10-21 07:28:00 UTC);
+        assert_eq!(parse_retry_after("3", now), Some(Duration::from_secs(3)));
         assert_eq!(
-            parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"),
+            parse_retry_after("Wed, 21 Oct 2015 07:28:07 GMT", now),
+            Some(Duration::from_secs(7))
+        );
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now),
             Some(Duration::ZERO)
         );
-        assert_eq!(parse_retry_after("soon"), None);
+        assert_eq!(parse_retry_after("soon", now), None);
     }
 
     #[test]
