@@ -8,6 +8,7 @@ use crate::error::Result;
 use crate::store::FileStore;
 use crate::store::Store;
 use crate::timestamp::format_utc;
+use crate::token::TOKEN_SKEW;
 use serde::Serialize;
 
 #[derive(Serialize)]
@@ -251,7 +252,12 @@ pub fn status(session: &Session<'_>, json: bool) -> Result<String> {
                 "token: {state}, {} {} ({}), {}, in the {} store",
                 if state == "valid" { "until" } else { "since" },
                 t.expires_at.as_deref().unwrap_or("?"),
-                if state == "valid" {
+                if state == "valid" && t.seconds_left.unwrap_or(0) <= TOKEN_SKEW.whole_seconds() {
+                    format!(
+                        "{}; inside the 5-minute margin: the next call refreshes it or signs in",
+                        left(t.seconds_left.unwrap_or(0))
+                    )
+                } else if state == "valid" {
                     left(t.seconds_left.unwrap_or(0))
                 } else {
                     "expired".into()

@@ -436,3 +436,19 @@ fn a_layout_a_profile_works_by_hand_too() {
     assert_eq!(env.standin.count(Op::StartDeviceAuthorization), 1);
     assert_eq!(env.standin.count(Op::GetRoleCredentials), 1);
 }
+
+#[test]
+fn status_says_when_a_token_is_inside_the_refresh_margin() {
+    let env = TestEnv::new();
+    env.standard_config();
+    env.write_cli_token("corp", &json!({
+        "startUrl": START_URL, "region": "us-east-1", "accessToken": "a", "expiresAt": utc_in(240),
+    }));
+    let out = env.run(&["status"]);
+    assert!(
+        out.ok().stdout.contains("inside the 5-minute margin"),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("not refreshable"), "{}", out.stdout);
+}
