@@ -39,6 +39,17 @@ fn check<'a>(stdout: &'a str, name: &str) -> Vec<&'a str> {
     found
 }
 
+/// The first line of check `name` starts with `status`.
+#[track_caller]
+fn assert_status(run: &Run, name: &str, status: &str) {
+    let line = check(&run.stdout, name)[0];
+    assert!(
+        line.starts_with(status),
+        "{name}: expected {status}:\n{}",
+        run.stdout
+    );
+}
+
 #[track_caller]
 fn doctor(env: &TestEnv, args: &[&str]) -> Run {
     let mut all = vec!["doctor"];
@@ -124,11 +135,7 @@ fn healthy_setup_after_a_sign_in() {
         "{}",
         run.stdout
     );
-    assert!(
-        check(&run.stdout, "clock")[0].starts_with("ok"),
-        "{}",
-        run.stdout
-    );
+    assert_status(&run, "clock", "ok");
     let token = check(&run.stdout, "token")[0];
     assert!(
         token.starts_with("ok")
@@ -207,11 +214,7 @@ fn sdk_precedence_conflict_is_a_warning_naming_profile_and_keys() {
         "{line}"
     );
     // sso-helper itself reads the profile fine.
-    assert!(
-        check(&run.stdout, "profile")[0].starts_with("ok"),
-        "{}",
-        run.stdout
-    );
+    assert_status(&run, "profile", "ok");
 }
 
 #[test]
@@ -243,16 +246,8 @@ fn credential_process_pointing_at_a_missing_program_fails() {
         "{lost}"
     );
     // The other checks still ran.
-    assert!(
-        check(&run.stdout, "token")[0].starts_with("warn"),
-        "{}",
-        run.stdout
-    );
-    assert!(
-        check(&run.stdout, "portal")[0].starts_with("ok"),
-        "{}",
-        run.stdout
-    );
+    assert_status(&run, "token", "warn");
+    assert_status(&run, "portal", "ok");
 }
 
 #[test]
@@ -300,16 +295,8 @@ fn a_config_file_that_does_not_parse_fails() {
         config.starts_with("fail") && config.contains("line 2") && config.contains("→ fix:"),
         "{config}"
     );
-    assert!(
-        check(&run.stdout, "profile")[0].starts_with("skip"),
-        "{}",
-        run.stdout
-    );
-    assert!(
-        check(&run.stdout, "keychain")[0].starts_with("ok"),
-        "{}",
-        run.stdout
-    );
+    assert_status(&run, "profile", "skip");
+    assert_status(&run, "keychain", "ok");
 }
 
 #[test]
@@ -328,16 +315,8 @@ fn an_unreachable_endpoint_fails_naming_the_host() {
         "{portal}"
     );
     // OIDC still answers, and its Date header serves the clock check.
-    assert!(
-        check(&run.stdout, "oidc")[0].starts_with("ok"),
-        "{}",
-        run.stdout
-    );
-    assert!(
-        check(&run.stdout, "clock")[0].starts_with("ok"),
-        "{}",
-        run.stdout
-    );
+    assert_status(&run, "oidc", "ok");
+    assert_status(&run, "clock", "ok");
     check(&run.stdout, "token");
 }
 
@@ -354,11 +333,7 @@ fn keychain_store_without_a_keychain_fails() {
             && keychain.contains("SSO_HELPER_TOKEN_STORE=file"),
         "{keychain}"
     );
-    assert!(
-        check(&run.stdout, "token")[0].starts_with("skip"),
-        "{}",
-        run.stdout
-    );
+    assert_status(&run, "token", "skip");
     // auto falls back: a warning, not a failure.
     let run = doctor(&env, &["--profile", "dev", "--token-store", "auto"]);
     assert_eq!(run.code, 0, "{}", run.stdout);
