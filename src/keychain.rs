@@ -102,7 +102,18 @@ fn keychain_error(action: &'static str, e: &keyring::Error) -> Error {
         }
         keyring::Error::NoDefaultStore => "no keychain service is available".into(),
         keyring::Error::NoEntry => "no such entry".into(),
-        other => format!("{other:?}").chars().take(120).collect(),
+        // These two carry the stored secret's bytes: never shown.
+        keyring::Error::BadEncoding(_) => "a stored entry is not text".into(),
+        keyring::Error::BadDataFormat(_, inner) => format!("a stored entry is malformed ({inner})"),
+        keyring::Error::TooLong(what, limit) => {
+            format!("{what} is longer than the keychain allows ({limit})")
+        }
+        keyring::Error::Invalid(what, why) => format!("{what} is invalid: {why}"),
+        keyring::Error::Ambiguous(_) => "more than one entry matches".into(),
+        keyring::Error::BadStoreFormat(why) | keyring::Error::NotSupportedByStore(why) => {
+            why.clone()
+        }
+        _ => "unexpected keychain error".into(),
     };
     Error::Keychain { action, detail }
 }
@@ -190,5 +201,25 @@ impl Store for KeychainStore {
 
     fn delete_role_credentials(&self, key: &RoleKey) -> Result<()> {
         delete(&role_user(key))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keychain_errors_never_show_the_stored_secret() {
+        let secret = b"aorSECRETREFRESHTOKEN\xff".to_vec();
+        for e in [
+            keyring::Error::BadEncoding(secret.clone()),
+            keyring::Error::BadDataFormat(secret.clone(), "bad".into()),
+        ] {
+            let shown = crate::error::one_line(&keychain_error("read", &e));
+            assert!(
+                !shown.contains("SECRET") && !shown.contains("97, 111"),
+                "{shown}"
+            );
+        }
     }
 }
