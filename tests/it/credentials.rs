@@ -156,16 +156,7 @@ fn legacy_profile_uses_the_start_url_named_token() {
 fn expired_token_is_refreshed_without_a_browser() {
     let env = TestEnv::new();
     env.standard_config();
-    let (client_id, client_secret) = env.standin.seed_client();
-    let refresh = env.standin.seed_refresh_token(&client_id);
-    let path = env.write_cli_token(
-        "corp",
-        &json!({
-            "startUrl": START_URL, "region": "us-east-1", "accessToken": "expired-access-token",
-            "expiresAt": utc_in(-60), "clientId": client_id, "clientSecret": client_secret,
-            "registrationExpiresAt": utc_in(86400), "refreshToken": refresh,
-        }),
-    );
+    let (path, client_id, refresh) = env.write_refreshable_token("expired-access-token", -60);
     env.run(&["--profile", "dev-sso", "--no-login"]).json();
     assert_eq!(env.standin.count(Op::CreateTokenRefresh), 1);
     assert_eq!(env.standin.count(Op::StartDeviceAuthorization), 0);
@@ -184,17 +175,8 @@ fn expired_token_is_refreshed_without_a_browser() {
 fn token_inside_the_skew_margin_is_refreshed() {
     let env = TestEnv::new();
     env.standard_config();
-    let (client_id, client_secret) = env.standin.seed_client();
-    let refresh = env.standin.seed_refresh_token(&client_id);
     let live = env.standin.seed_token();
-    env.write_cli_token(
-        "corp",
-        &json!({
-            "startUrl": START_URL, "region": "us-east-1", "accessToken": live,
-            "expiresAt": utc_in(4 * 60), "clientId": client_id, "clientSecret": client_secret,
-            "registrationExpiresAt": utc_in(86400), "refreshToken": refresh,
-        }),
-    );
+    let _ = env.write_refreshable_token(&live, 4 * 60);
     env.run(&["--profile", "dev-sso", "--no-login"]).json();
     assert_eq!(env.standin.count(Op::CreateTokenRefresh), 1);
 }
@@ -203,18 +185,9 @@ fn token_inside_the_skew_margin_is_refreshed() {
 fn revoked_token_401_is_discarded_then_refreshed() {
     let env = TestEnv::new();
     env.standard_config();
-    let (client_id, client_secret) = env.standin.seed_client();
-    let refresh = env.standin.seed_refresh_token(&client_id);
     let token = env.standin.seed_token();
     env.standin.revoke_access_tokens();
-    let path = env.write_cli_token(
-        "corp",
-        &json!({
-            "startUrl": START_URL, "region": "us-east-1", "accessToken": token,
-            "expiresAt": utc_in(3600), "clientId": client_id, "clientSecret": client_secret,
-            "registrationExpiresAt": utc_in(86400), "refreshToken": refresh,
-        }),
-    );
+    let (path, _, _) = env.write_refreshable_token(&token, 3600);
     let out = env.run(&["--profile", "dev-sso", "--no-login"]).json();
     assert_eq!(
         env.standin.count(Op::GetRoleCredentials),
@@ -634,16 +607,7 @@ fn throttling_is_retried_and_a_refresh_replayed_only_when_safe() {
     // A refresh_token grant answered 500 cannot have used the token: replayed.
     let env = TestEnv::new();
     env.standard_config();
-    let (client_id, client_secret) = env.standin.seed_client();
-    let refresh = env.standin.seed_refresh_token(&client_id);
-    env.write_cli_token(
-        "corp",
-        &json!({
-            "startUrl": START_URL, "region": "us-east-1", "accessToken": "expired",
-            "expiresAt": utc_in(-60), "clientId": client_id, "clientSecret": client_secret,
-            "registrationExpiresAt": utc_in(86400), "refreshToken": refresh,
-        }),
-    );
+    let _ = env.write_refreshable_token("expired", -60);
     env.standin.fail_next(Op::CreateTokenRefresh, 500, 1);
     env.run(&["--profile", "dev-sso", "--no-login"]).json();
     assert_eq!(env.standin.count(Op::CreateTokenRefresh), 2);

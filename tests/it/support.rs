@@ -213,6 +213,27 @@ impl TestEnv {
         path
     }
 
+    /// Writes, as `aws sso login` would, a token for sso-session `corp` that can be
+    /// refreshed: a client and a refresh token the stand-in knows, a registration
+    /// valid for a day. Returns the file, the client id and the refresh token.
+    pub fn write_refreshable_token(
+        &self,
+        access_token: &str,
+        expires_in: i64,
+    ) -> (PathBuf, String, String) {
+        let (client_id, client_secret) = self.standin.seed_client();
+        let refresh = self.standin.seed_refresh_token(&client_id);
+        let path = self.write_cli_token(
+            "corp",
+            &serde_json::json!({
+                "startUrl": START_URL, "region": "us-east-1", "accessToken": access_token,
+                "expiresAt": utc_in(expires_in), "clientId": client_id, "clientSecret": client_secret,
+                "registrationExpiresAt": utc_in(86400), "refreshToken": refresh,
+            }),
+        );
+        (path, client_id, refresh)
+    }
+
     pub fn token_path(&self, cache_key: &str) -> PathBuf {
         self.aws(&format!("sso/cache/{}.json", sha1_hex(cache_key)))
     }
