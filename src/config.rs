@@ -1,53 +1,40 @@
 //! Reading `~/.aws/config` the way botocore does, and resolving a profile to the
 //! IAM Identity Center settings sso-helper needs (SPEC §2).
 //!
-//! Parsing is pure (`ConfigFile::parse`); `ConfigFile::load` is the only I/O. The
-//! parser follows botocore's `configloader` rather than a generic INI reader:
-//! `[profile NAME]` headers are shell-split and need exactly two words, keys are
-//! lower-cased, an inline `# …` stays part of the value, indented lines continue
-//! the previous value (the nested `services` blocks), and `[default]` and
-//! `[profile default]` are one profile, the later section replacing the earlier.
+//! The file is read by `ini` (Python's `RawConfigParser` and botocore's
+//! `raw_config_parse`, rule for rule); this module turns its sections into
+//! profiles, sso-sessions and services as botocore's `build_profile_map` does: a
+//! section whose name starts with `profile`, `sso-session` or `services` is
+//! shell-split (`shlex.split`) and counts only with exactly two words, the second
+//! being the name (the first word is not checked: botocore only looks at the
+//! prefix); `[default]` is the profile `default`; when two sections give one
+//! name, the later replaces the earlier wholesale (`[default]` and
+//! `[profile default]` among them). `ConfigFile::load` is the only I/O.
 
-use std::borrow::Cow;
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::BuildHasherDefault;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
 use crate::context::Context;
 use crate::error::{Error, Result};
+use crate::ini::{self, Fnv, Text, Value};
 
-/// One `[...]` section: its keys and values in file order. Keys and values are
-/// spans of the file's text (shared, not copied), so a config with a thousand
-/// profiles costs a scan, not thousands of allocations; keys compare without case.
+/// One section's keys (lower-cased) and values in file order, `[DEFAULT]`'s
+/// inherited keys last. Keys and values are mostly spans of the file's text
+/// (shared, not copied), so a config with a thousand profiles costs a scan, not
+/// thousands of allocations.
 #[derive(Clone)]
 pub struct Section {
-    text: Rc<String>,
-    values: Vec<(Span, Value)>,
-}
-
-/// A byte range of the file's text (u32: a config file is never 4 GiB).
-#[derive(Clone, Copy)]
-struct Span(u32, u32);
-
-impl Span {
-    fn of(s: &str, span: Span) -> &str {
-        &s[span.0 as usize..span.1 as usize]
-    }
-}
-
-#[derive(Clone)]
-enum Value {
-    Span(Span),
-    /// A value continued on indented lines, joined with `\n`.
-    Joined(String),
+    text: Rc<str>,
+    entries: Vec<(Text, Value)>,
 }
 
 impl Default for Section {
     fn default() -> Section {
         Section {
-            text: Rc::new(String::new()),
-            values: Vec::new(),
+            text: Rc::from(""),
+            entries: Vec::new(),
         }
     }
 }
@@ -56,33 +43,42 @@ impl Default for Section {
 impl std::fmt::Debug for Section {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_list()
-            .entries(self.entries().map(|(k, _)| k))
+            .entries(self.entries.iter().map(|(k, _)| k.resolve(&self.text)))
             .finish()
     }
 }
 
 impl Section {
-    /// The key/value pairs in file order (keys as written).
-    pub fn entries(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.values
-            .iter()
-            .map(|(k, v)| (Span::of(&self.text, *k), self.value(v)))
+    /// The key/value pairs in file order; a nested block reads as `None`.
+    pub fn entries(&self) -> impl Iterator<Item = (&str, Option<&str>)> {
+        self.entries.iter().map(|(k, v)| {
+            let v = match v {
+                Value::Text(t) => Some(t.resolve(&self.text)),
+                Value::Nested(_) => None,
+            };
+            (k.resolve(&self.text), v)
+        })
     }
 
-    fn value<'a>(&'a self, v: &'a Value) -> &'a str {
-        match v {
-            Value::Span(r) => Span::of(&self.text, *r),
-            Value::Joined(s) => s,
+    /// The value of `key` (lower case: keys are stored lower-cased, as botocore
+    /// reads them). A nested block is not a value: `None`.
+    pub fn get(&self, key: &str) -> Option<&str> {
+        match self.value(key)? {
+            Value::Text(t) => Some(t.resolve(&self.text)),
+            Value::Nested(_) => None,
         }
     }
 
-    /// The value of `key` (lower case); the last one wins when a key repeats.
-    pub fn get(&self, key: &str) -> Option<&str> {
-        self.values
+    fn value(&self, key: &str) -> Option<&Value> {
+        self.entries
             .iter()
-            .rev()
-            .find(|(k, _)| Span::of(&self.text, *k).eq_ignore_ascii_case(key))
-            .map(|(_, v)| self.value(v))
+            .find(|(k, _)| k.resolve(&self.text) == key)
+            .map(|(_, v)| v)
+    }
+
+    /// Whether the section sets `key` at all (a value or a nested block).
+    pub fn has(&self, key: &str) -> bool {
+        self.value(key).is_some()
     }
 
     /// The first present key of `keys`, with the key that supplied it.
@@ -90,43 +86,55 @@ impl Section {
         keys.iter().find_map(|k| self.get(k).map(|v| (*k, v)))
     }
 
-    /// Key/value pairs of a nested block (`sso =` followed by indented lines).
-    pub fn nested(&self, key: &str) -> Vec<(String, String)> {
-        let Some(block) = self.get(key) else {
-            return Vec::new();
-        };
-        block
-            .lines()
-            .filter_map(|l| split_key_value(l.trim()))
-            .map(|(k, v)| (k.to_ascii_lowercase(), v.to_string()))
-            .collect()
+    /// The pairs of a nested block (`sso =` followed by indented `key = value`
+    /// lines); nested keys keep their case, as in botocore. Empty when `key` is
+    /// absent or a plain value.
+    pub fn nested(&self, key: &str) -> Vec<(&str, &str)> {
+        match self.value(key) {
+            Some(Value::Nested(pairs)) => pairs
+                .iter()
+                .map(|(k, v)| (k.resolve(&self.text), v.resolve(&self.text)))
+                .collect(),
+            _ => Vec::new(),
+        }
     }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Every key with its value as botocore holds it, in order.
+    pub fn settings(&self) -> impl Iterator<Item = (&str, Setting<'_>)> {
+        self.entries.iter().map(|(k, v)| {
+            let v = match v {
+                Value::Text(t) => Setting::Text(t.resolve(&self.text)),
+                Value::Nested(pairs) => Setting::Nested(
+                    pairs
+                        .iter()
+                        .map(|(k, v)| (k.resolve(&self.text), v.resolve(&self.text)))
+                        .collect(),
+                ),
+            };
+            (k.resolve(&self.text), v)
+        })
+    }
+
+    /// Whether `key` holds a plain value rather than a nested block.
+    pub fn is_text(&self, key: &str) -> bool {
+        matches!(self.value(key), Some(Value::Text(_)))
+    }
+}
+
+/// A value as botocore holds it: text, or the pairs of a nested block.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Setting<'a> {
+    Text(&'a str),
+    Nested(Vec<(&'a str, &'a str)>),
 }
 
 /// Section names to sections. FNV-1a instead of SipHash: the keys are the user's
 /// own file, and a thousand-profile config hashes a thousand names per call.
 pub type Names<V> = HashMap<String, V, BuildHasherDefault<Fnv>>;
-
-#[derive(Default)]
-pub struct Fnv(u64);
-
-impl Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 {
-            0xcbf2_9ce4_8422_2325
-        } else {
-            self.0
-        };
-        for b in bytes {
-            h = (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3);
-        }
-        self.0 = h;
-    }
-}
 
 #[derive(Clone)]
 pub struct ConfigFile {
@@ -134,11 +142,19 @@ pub struct ConfigFile {
     pub profiles: Names<Section>,
     pub sessions: Names<Section>,
     pub services: Names<Section>,
-    /// Profile names in file order, for suggestions.
+    /// Profile names in file order (the order botocore's dict keeps), for
+    /// suggestions and listings.
     pub profile_order: Vec<String>,
+    /// sso-session names in file order.
+    pub session_order: Vec<String>,
+    /// services names in file order.
+    pub services_order: Vec<String>,
+    /// Names of sections that are neither profiles, sso-sessions nor services
+    /// (`[m8]` written without `profile `), for messages.
+    pub other_sections: Vec<String>,
     /// Set when only this profile's section was kept (`load_for_profile`).
     only_profile: Option<String>,
-    text: Rc<String>,
+    text: Rc<str>,
 }
 
 /// Where the config file is: `$AWS_CONFIG_FILE` (with `~` expanded) or `~/.aws/config`.
@@ -176,7 +192,7 @@ impl std::fmt::Debug for ConfigFile {
         f.debug_struct("ConfigFile")
             .field("path", &self.path)
             .field("profiles", &self.profile_order)
-            .field("sessions", &self.sessions.keys().collect::<Vec<_>>())
+            .field("sessions", &self.session_order)
             .finish()
     }
 }
@@ -198,6 +214,78 @@ fn read_text(path: &Path) -> Result<String> {
             "check that it is a readable file, or set AWS_CONFIG_FILE",
         )),
     }
+}
+
+/// What botocore makes of a section name (`build_profile_map`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SectionKind {
+    Profile(String),
+    Session(String),
+    Services(String),
+    /// Not a profile, sso-session or services section (or one botocore ignores:
+    /// a name that does not split into exactly two words).
+    Other,
+}
+
+/// botocore's `build_profile_map` and `_parse_section` for one section name.
+pub fn classify(name: &str) -> SectionKind {
+    let two_words = || match crate::shlex::split(name) {
+        Some(mut words) if words.len() == 2 => words.pop(),
+        _ => None,
+    };
+    let make: Option<fn(String) -> SectionKind> = if name.starts_with("profile") {
+        Some(SectionKind::Profile)
+    } else if name.starts_with("sso-session") {
+        Some(SectionKind::Session)
+    } else if name.starts_with("services") {
+        Some(SectionKind::Services)
+    } else if name == "default" {
+        return SectionKind::Profile("default".into());
+    } else {
+        None
+    };
+    match make.and_then(|m| two_words().map(m)) {
+        Some(kind) => kind,
+        None => SectionKind::Other,
+    }
+}
+
+/// The hint for a file botocore cannot read either.
+fn parse_error_hint(path: &Path, e: &ini::ParseError) -> String {
+    use ini::ErrorKind::*;
+    let also = "the AWS CLI and boto3 cannot read the file either";
+    match &e.kind {
+        ByteOrderMark => format!(
+            "save it as UTF-8 without a byte-order mark ({also}), for example with: sed -i '1s/^\\xEF\\xBB\\xBF//' {}",
+            shell_quote(&path.display().to_string())
+        ),
+        BeforeFirstSection => format!(
+            "put every setting under a [profile NAME], [default] or [sso-session NAME] header ({also})"
+        ),
+        DuplicateSection(s) => {
+            format!("merge the two [{s}] sections into one ({also})")
+        }
+        DuplicateKey { section, key } => {
+            format!("keep one `{key}` line in [{section}] ({also})")
+        }
+        NotKeyValue | EmptyKey => {
+            format!("write it as `key = value`, make it a comment with `#`, or remove it ({also})")
+        }
+        NestedNotKeyValue { .. } => format!(
+            "write each indented line under it as `key = value`, or put a value after the `=` ({also})"
+        ),
+    }
+}
+
+/// `s` as one word for sh, bash, zsh and fish.
+pub fn shell_quote(s: &str) -> String {
+    if !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"/._-+,:@%=".contains(&b))
+    {
+        return s.to_string();
+    }
+    format!("'{}'", s.replace('\'', "'\\''"))
 }
 
 impl ConfigFile {
@@ -232,133 +320,56 @@ impl ConfigFile {
         text: String,
         only_profile: Option<&str>,
     ) -> Result<ConfigFile> {
-        if u32::try_from(text.len()).is_err() {
-            return Err(Error::config(
-                path,
-                "the file is larger than 4 GiB",
-                "this is not an AWS config file",
-            ));
-        }
-        let shared: Rc<String> = Rc::new(text);
-        let text: &str = &shared;
+        let shared: Rc<str> = Rc::from(text);
+        let keep = |name: &str| match only_profile {
+            None => true,
+            Some(wanted) => match classify(name) {
+                SectionKind::Profile(p) => p == wanted,
+                SectionKind::Session(_) | SectionKind::Services(_) => true,
+                SectionKind::Other => false,
+            },
+        };
+        let sections = ini::parse_filtered(&shared, keep)
+            .map_err(|e| Error::config(path, e.to_string(), parse_error_hint(path, &e)))?;
         let mut file = ConfigFile {
             path: path.to_path_buf(),
             profiles: Names::default(),
             sessions: Names::default(),
             services: Names::default(),
             profile_order: Vec::new(),
+            session_order: Vec::new(),
+            services_order: Vec::new(),
+            other_sections: Vec::new(),
             only_profile: only_profile.map(str::to_string),
             text: shared.clone(),
         };
-        let span = |part: &str| {
-            let start = part.as_ptr() as usize - text.as_ptr() as usize;
-            Span(start as u32, (start + part.len()) as u32)
-        };
-        let fresh = || Section {
-            text: shared.clone(),
-            values: Vec::with_capacity(6),
-        };
-        // Where the current section's keys go; None for a section we don't use.
-        let mut current: Option<(Kind, String)> = None;
-        let mut section = fresh();
-        let mut in_section = false;
-        let mut last_key: Option<usize> = None;
-
-        for (index, raw) in text.split('\n').enumerate() {
-            let line_no = index + 1;
-            let line = raw.strip_suffix('\r').unwrap_or(raw);
-            let trimmed = line.trim_ascii();
-            if trimmed.is_empty() {
-                last_key = None;
-                continue;
-            }
-            let first = trimmed.as_bytes()[0];
-            if first == b'#' || first == b';' {
-                continue;
-            }
-            let indented = line.starts_with([' ', '\t']);
-            if indented && let Some(i) = last_key {
-                let joined = match &section.values[i].1 {
-                    Value::Span(r) => format!("{}\n{trimmed}", Span::of(text, *r)),
-                    Value::Joined(s) => format!("{s}\n{trimmed}"),
-                };
-                section.values[i].1 = Value::Joined(joined);
-                continue;
-            }
-            if first == b'[' {
-                let Some(end) = trimmed.rfind(']') else {
-                    return Err(Error::config(
-                        path,
-                        format!("line {line_no}: section header `{trimmed}` has no closing `]`"),
-                        "write section headers as [profile NAME] or [sso-session NAME]",
-                    ));
-                };
-                file.finish(current.take(), std::mem::replace(&mut section, fresh()));
-                current = match classify(&trimmed[1..end]) {
-                    Some((Kind::Profile, name)) if only_profile.is_some_and(|o| o != name) => None,
-                    Some((kind, name)) => Some((kind, name.into_owned())),
-                    None => None,
-                };
-                in_section = true;
-                last_key = None;
-                continue;
-            }
-            if !in_section {
-                return Err(Error::config(
-                    path,
-                    format!("line {line_no} comes before any [section] header"),
-                    "put every setting under a [profile NAME], [default] or [sso-session NAME] header",
-                ));
-            }
-            match split_key_value(trimmed) {
-                Some((k, v)) => {
-                    // Sections we don't use are checked but not kept.
-                    if current.is_some() {
-                        section.values.push((span(k), Value::Span(span(v))));
-                        last_key = Some(section.values.len() - 1);
-                    }
+        for raw in sections {
+            let name = raw.name.resolve(&shared).to_string();
+            let section = Section {
+                text: shared.clone(),
+                entries: raw.entries,
+            };
+            // A later section of the same name replaces the earlier wholesale, at
+            // the earlier one's place (a Python dict's `update`).
+            fn insert(map: &mut Names<Section>, order: &mut Vec<String>, k: String, v: Section) {
+                if map.insert(k.clone(), v).is_none() {
+                    order.push(k);
                 }
-                None => {
-                    return Err(Error::config(
-                        path,
-                        format!("line {line_no}: `{trimmed}` is not a `key = value` setting"),
-                        "fix or remove the line",
-                    ));
+            }
+            match classify(&name) {
+                SectionKind::Profile(p) => {
+                    insert(&mut file.profiles, &mut file.profile_order, p, section)
                 }
+                SectionKind::Session(s) => {
+                    insert(&mut file.sessions, &mut file.session_order, s, section)
+                }
+                SectionKind::Services(s) => {
+                    insert(&mut file.services, &mut file.services_order, s, section)
+                }
+                SectionKind::Other => file.other_sections.push(name),
             }
         }
-        file.finish(current, section);
         Ok(file)
-    }
-
-    fn finish(&mut self, current: Option<(Kind, String)>, section: Section) {
-        let Some((kind, name)) = current else { return };
-        let map = match kind {
-            Kind::Profile => {
-                // `[default]` and `[profile default]`: the later replaces the earlier.
-                if !self.profiles.contains_key(&name) {
-                    self.profile_order.push(name.clone());
-                    self.profiles.insert(name, section);
-                } else if name == "default" {
-                    self.profiles.insert(name, section);
-                } else {
-                    self.profiles
-                        .get_mut(&name)
-                        .expect("present")
-                        .values
-                        .extend(section.values);
-                }
-                return;
-            }
-            Kind::Session => &mut self.sessions,
-            Kind::Services => &mut self.services,
-        };
-        match map.get_mut(&name) {
-            Some(existing) => existing.values.extend(section.values),
-            None => {
-                map.insert(name, section);
-            }
-        }
     }
 
     pub fn profile(&self, name: &str) -> Option<&Section> {
@@ -367,127 +378,33 @@ impl ConfigFile {
 
     fn profile_not_found(&self, name: &str) -> Error {
         if self.only_profile.is_some()
-            && let Ok(full) = ConfigFile::parse_owned(&self.path, (*self.text).clone(), None)
+            && let Ok(full) = ConfigFile::parse_owned(&self.path, self.text.to_string(), None)
         {
             return full.profile_not_found(name);
         }
-        let known: Vec<&str> = self
-            .profile_order
-            .iter()
-            .take(8)
-            .map(String::as_str)
-            .collect();
-        let hint = if known.is_empty() {
+        if self.other_sections.iter().any(|s| s == name) {
+            return Error::config(
+                &self.path,
+                format!(
+                    "profile \"{name}\" not found: there is a section [{name}], but botocore reads only [profile {name}] as that profile"
+                ),
+                format!("write it as [profile {name}]"),
+            );
+        }
+        let hint = if self.profile_order.is_empty() {
             format!("the file has no profiles; add a [profile {name}] section")
         } else {
-            let more = if self.profile_order.len() > known.len() {
-                ", …"
-            } else {
-                ""
-            };
+            let suggestion =
+                crate::suggest::closest(name, self.profile_order.iter().map(String::as_str))
+                    .map(|s| format!("did you mean `--profile {s}`? "))
+                    .unwrap_or_default();
             format!(
-                "add a [profile {name}] section or pass an existing one with --profile ({}{more})",
-                known.join(", ")
+                "{suggestion}add a [profile {name}] section or pass an existing one with --profile ({})",
+                crate::suggest::some_of(&self.profile_order, 8)
             )
         };
         Error::config(&self.path, format!("profile \"{name}\" not found"), hint)
     }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Kind {
-    Profile,
-    Session,
-    Services,
-}
-
-fn classify(header: &str) -> Option<(Kind, Cow<'_, str>)> {
-    let header = header.trim();
-    if header == "default" {
-        return Some((Kind::Profile, Cow::Borrowed("default")));
-    }
-    for (prefix, kind) in [
-        ("profile", Kind::Profile),
-        ("sso-session", Kind::Session),
-        ("services", Kind::Services),
-    ] {
-        if header.starts_with(prefix) {
-            // The common case, without quotes or escapes, needs no shell splitting.
-            if !header.contains(['"', '\'', '\\']) {
-                let mut words = header.split_ascii_whitespace();
-                return match (words.next(), words.next(), words.next()) {
-                    (Some(first), Some(name), None) if first == prefix => {
-                        Some((kind, Cow::Borrowed(name)))
-                    }
-                    _ => None,
-                };
-            }
-            let words = shell_words(header)?;
-            return match words.as_slice() {
-                [first, name] if first == prefix => Some((kind, Cow::Owned(name.clone()))),
-                _ => None,
-            };
-        }
-    }
-    None
-}
-
-/// POSIX-style word splitting for section headers (botocore uses `shlex.split`).
-pub(crate) fn shell_words(s: &str) -> Option<Vec<String>> {
-    let mut words = Vec::new();
-    let mut word = String::new();
-    let mut has_word = false;
-    let mut chars = s.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            '\'' => {
-                has_word = true;
-                loop {
-                    match chars.next()? {
-                        '\'' => break,
-                        c => word.push(c),
-                    }
-                }
-            }
-            '"' => {
-                has_word = true;
-                loop {
-                    match chars.next()? {
-                        '"' => break,
-                        '\\' => word.push(chars.next()?),
-                        c => word.push(c),
-                    }
-                }
-            }
-            '\\' => {
-                has_word = true;
-                word.push(chars.next()?);
-            }
-            c if c.is_whitespace() => {
-                if has_word {
-                    words.push(std::mem::take(&mut word));
-                    has_word = false;
-                }
-            }
-            c => {
-                has_word = true;
-                word.push(c);
-            }
-        }
-    }
-    if has_word {
-        words.push(word);
-    }
-    Some(words)
-}
-
-fn split_key_value(line: &str) -> Option<(&str, &str)> {
-    let i = line.bytes().position(|b| b == b'=' || b == b':')?;
-    let key = line[..i].trim_ascii();
-    if key.is_empty() {
-        return None;
-    }
-    Some((key, line[i + 1..].trim_ascii()))
 }
 
 /// An IAM Identity Center session: a `[sso-session NAME]` section, or the legacy
@@ -745,7 +662,7 @@ impl ConfigFile {
 /// How a credential_process command runs sso-helper: `Some(profile flag)` when its
 /// program is sso-helper.
 pub fn helper_profile_arg(command: &str) -> Option<Option<String>> {
-    let words = shell_words(command)?;
+    let words = crate::shlex::split(command)?;
     let program = words.first()?;
     let base = program.rsplit(['/', '\\']).next().unwrap_or(program);
     let base = base.strip_suffix(".exe").unwrap_or(base);
@@ -915,7 +832,8 @@ sso_helper_role_name = PowerUser
     fn botocore_parsing_rules() {
         let f = parse(
             "# comment\n[profile  \"with space\"]\nRegion = eu-west-1 # kept\n; other\n[profile a b c]\nx = 1\n\
-             [services local]\nsso =\n  endpoint_url = http://127.0.0.1:1\nsso_oidc =\n  Endpoint_URL = http://127.0.0.1:2\n",
+             [services local]\nsso =\n  endpoint_url = http://127.0.0.1:1\nsso_oidc =\n  Endpoint_URL = http://127.0.0.1:2\n\
+             [profiles odd]\nk = v\n[m8]\nk = v\n",
         );
         assert_eq!(
             f.profile("with space").unwrap().get("region"),
@@ -925,29 +843,36 @@ sso_helper_role_name = PowerUser
         let s = &f.services["local"];
         assert_eq!(
             s.nested("sso"),
-            vec![("endpoint_url".to_string(), "http://127.0.0.1:1".to_string())]
+            vec![("endpoint_url", "http://127.0.0.1:1")]
         );
-        assert_eq!(s.nested("sso_oidc")[0].1, "http://127.0.0.1:2");
+        // Nested keys keep their case, as botocore keeps them.
+        assert_eq!(
+            s.nested("sso_oidc"),
+            vec![("Endpoint_URL", "http://127.0.0.1:2")]
+        );
+        assert_eq!(s.get("sso"), None, "a nested block is not a value");
+        // botocore checks only the prefix of the first word.
+        assert!(f.profile("odd").is_some());
+        assert_eq!(f.other_sections, ["profile a b c", "m8"]);
     }
 
     #[test]
-    fn repeated_sections_merge_and_keys_ignore_case() {
+    fn sections_that_name_one_thing_twice_replace_it_and_keys_are_lower_cased() {
         let f = parse(
             "[sso-session s]\nsso_start_url = https://x.awsapps.com/start\n[plugins]\nfoo = bar\n\
-             [sso-session s]\nSSO_Region = eu-west-1\n[profile p]\nsso_session = s\n[profile p]\nsso_helper_role_name = R\n",
+             [sso-session \"s\"]\nSSO_Region = eu-west-1\nsso_start_url = https://y.awsapps.com/start\n\
+             [profile p]\nsso_session = s\n[profile 'p']\nsso_helper_role_name = R\n",
         );
         let s = f.session("s").unwrap();
         assert_eq!(
             (s.start_url.as_str(), s.region.as_str()),
-            ("https://x.awsapps.com/start", "eu-west-1")
+            ("https://y.awsapps.com/start", "eu-west-1")
         );
         let p = f.profile("p").unwrap();
-        assert_eq!(p.get("sso_session"), Some("s"));
+        assert_eq!(p.get("sso_session"), None);
         assert_eq!(p.get("sso_helper_role_name"), Some("R"));
-        assert_eq!(
-            format!("{p:?}"),
-            r#"["sso_session", "sso_helper_role_name"]"#
-        );
+        assert_eq!(format!("{p:?}"), r#"["sso_helper_role_name"]"#);
+        assert_eq!(f.profile_order, ["p"]);
     }
 
     #[test]
@@ -1065,7 +990,8 @@ sso_helper_role_name = PowerUser
         let e = ConfigFile::parse(Path::new("/cfg"), "[profile p]\njunk\n").unwrap_err();
         assert!(
             e.to_string()
-                .contains("line 2: `junk` is not a `key = value`")
+                .contains("line 2 is not a `key = value` setting"),
+            "{e}"
         );
     }
 }

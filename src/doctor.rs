@@ -582,7 +582,7 @@ pub fn process_check(config: &ConfigFile, path_var: Option<&str>) -> Vec<Check> 
             continue;
         };
         let who = format!("[{}]", profile_header(name));
-        match config::shell_words(command) {
+        match crate::shlex::split(command) {
             None => checks.push(Check::fail(
                 "process",
                 format!("{who} credential_process has an unclosed quote or a trailing \\"),

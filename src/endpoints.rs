@@ -77,7 +77,8 @@ pub fn resolve(
         if let (Some(section), Some(profile)) = (section, profile) {
             let who = format!("[{}]", profile_header(profile));
             if let Some(name) = section.get("services") {
-                let services = config.services.get(name).ok_or_else(|| {
+                // botocore treats a services section without keys as missing.
+                let services = config.services.get(name).filter(|s| !s.is_empty()).ok_or_else(|| {
                     Error::config(
                         &config.path,
                         format!(
@@ -89,9 +90,9 @@ pub fn resolve(
                 if let Some((_, url)) = services
                     .nested(service.services_key())
                     .into_iter()
-                    .find(|(k, _)| k == "endpoint_url")
+                    .find(|(k, _)| *k == "endpoint_url")
                 {
-                    return checked(&url, "endpoint_url", || {
+                    return checked(url, "endpoint_url", || {
                         format!(
                             "{} endpoint_url in [services {name}] of {}",
                             service.services_key(),
@@ -253,7 +254,10 @@ mod tests {
         );
         for ignore in [&[("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "TRUE")][..], &[]] {
             let cfg = if ignore.is_empty() {
-                format!("{cfg}[profile p]\nignore_configured_endpoint_urls = true\n")
+                cfg.replace(
+                    "[profile p]\n",
+                    "[profile p]\nignore_configured_endpoint_urls = true\n",
+                )
             } else {
                 cfg.to_string()
             };

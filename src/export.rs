@@ -55,6 +55,7 @@ pub fn render(format: &str, c: &RoleCredentials) -> String {
         ("AWS_SECRET_ACCESS_KEY", c.secret_access_key.expose()),
         ("AWS_SESSION_TOKEN", c.session_token.expose()),
         ("AWS_CREDENTIAL_EXPIRATION", expiration.as_str()),
+        ("AWS_ACCOUNT_ID", c.account_id.as_str()),
     ];
     let line = |(k, v): &(&str, &str)| match format {
         "fish" => format!("set -gx {k} {};", single_quoted(v)),
@@ -105,6 +106,7 @@ fn write_credentials_file(ctx: &Context, name: &str, c: &RoleCredentials) -> Res
         format!("aws_access_key_id = {}", c.access_key_id),
         format!("aws_secret_access_key = {}", c.secret_access_key.expose()),
         format!("aws_session_token = {}", c.session_token.expose()),
+        format!("aws_account_id = {}", c.account_id),
     ];
     let text = merge_section(&existing, name, &section);
     let backup = crate::textfile::rewrite_with_backup(&path, &text, ctx.now(), Some(0o600))?;
@@ -185,6 +187,7 @@ mod tests {
             secret_access_key: Secret::new("se/cr+et"),
             session_token: Secret::new("to'ken"),
             expiration: datetime!(2026-11-23 21:00:00 UTC),
+            account_id: "111111111111".into(),
         }
     }
 
@@ -193,7 +196,7 @@ mod tests {
         assert_eq!(
             render("env", &creds()),
             "export AWS_ACCESS_KEY_ID='ASIAKEY'\nexport AWS_SECRET_ACCESS_KEY='se/cr+et'\n\
-             export AWS_SESSION_TOKEN='to'\\''ken'\nexport AWS_CREDENTIAL_EXPIRATION='2026-11-23T21:00:00Z'"
+             export AWS_SESSION_TOKEN='to'\\''ken'\nexport AWS_CREDENTIAL_EXPIRATION='2026-11-23T21:00:00Z'\nexport AWS_ACCOUNT_ID='111111111111'"
         );
         assert!(render("fish", &creds()).starts_with("set -gx AWS_ACCESS_KEY_ID 'ASIAKEY';\n"));
         assert!(render("powershell", &creds()).contains("$Env:AWS_SESSION_TOKEN = 'to''ken'"));

@@ -16,9 +16,12 @@ struct ProcessOutput<'a> {
     secret_access_key: &'a str,
     session_token: &'a str,
     expiration: String,
+    account_id: &'a str,
 }
 
-/// `{"Version":1,"AccessKeyId":…,"SecretAccessKey":…,"SessionToken":…,"Expiration":"…Z"}`
+/// `{"Version":1,"AccessKeyId":…,"SecretAccessKey":…,"SessionToken":…,"Expiration":"…Z","AccountId":"…"}`:
+/// botocore's `ProcessProvider` reads `AccountId` (as `account_id`), as do the JS
+/// and Rust SDKs.
 pub fn credential_process_json(c: &RoleCredentials) -> String {
     serde_json::to_string(&ProcessOutput {
         version: 1,
@@ -26,6 +29,7 @@ pub fn credential_process_json(c: &RoleCredentials) -> String {
         secret_access_key: c.secret_access_key.expose(),
         session_token: c.session_token.expose(),
         expiration: timestamp::format_utc(c.expiration),
+        account_id: &c.account_id,
     })
     .expect("plain data serializes")
 }
@@ -55,10 +59,11 @@ mod tests {
             secret_access_key: Secret::new("sk"),
             session_token: Secret::new("st"),
             expiration: datetime!(2026-11-22 17:00:00.5 UTC),
+            account_id: "111111111111".into(),
         };
         assert_eq!(
             credential_process_json(&c),
-            r#"{"Version":1,"AccessKeyId":"ASIAEXAMPLE","SecretAccessKey":"sk","SessionToken":"st","Expiration":"2026-11-22T17:00:00Z"}"#
+            r#"{"Version":1,"AccessKeyId":"ASIAEXAMPLE","SecretAccessKey":"sk","SessionToken":"st","Expiration":"2026-11-22T17:00:00Z","AccountId":"111111111111"}"#
         );
     }
 }

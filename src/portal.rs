@@ -15,6 +15,9 @@ pub struct RoleCredentials {
     pub secret_access_key: Secret,
     pub session_token: Secret,
     pub expiration: OffsetDateTime,
+    /// The account the credentials are for (12 digits): what the SDKs read as
+    /// `AccountId` for account-based endpoints.
+    pub account_id: String,
 }
 
 pub struct Portal<'h> {
@@ -74,6 +77,7 @@ impl Portal<'_> {
             secret_access_key: c.secret_access_key,
             session_token: c.session_token,
             expiration,
+            account_id: account_id.to_string(),
         })
     }
 }

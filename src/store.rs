@@ -229,6 +229,7 @@ impl RoleFile {
             secret_access_key: c.secret_access_key,
             session_token: c.session_token,
             expiration: timestamp::parse(&c.expiration)?,
+            account_id: key.account_id.clone(),
         })
     }
 }

@@ -102,6 +102,7 @@ mod tests {
             secret_access_key: Secret::new("skSECRET4"),
             session_token: Secret::new("stSECRET5"),
             expiration: NOW,
+            account_id: "111111111111".into(),
         };
         let shown = format!("{t:?} {t:#?} {creds:?} {creds:#?}");
         assert!(!shown.contains("SECRET"), "{shown}");

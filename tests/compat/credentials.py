@@ -1,5 +1,6 @@
 """Resolves a profile's credentials the way any boto3 program does and prints them
-as one JSON object: {"method", "AccessKeyId", "SecretAccessKey", "SessionToken"},
+as one JSON object: {"method", "AccessKeyId", "SecretAccessKey", "SessionToken",
+"AccountId"},
 plus "caller" (GetCallerIdentity's UserId, Account, Arn) with --sts.
 
 usage: credentials.py PROFILE [--sts]
@@ -33,6 +34,7 @@ def main(argv):
         "AccessKeyId": frozen.access_key,
         "SecretAccessKey": frozen.secret_key,
         "SessionToken": frozen.token,
+        "AccountId": frozen.account_id,
     }
     if "--sts" in argv:
         ident = session.client("sts").get_caller_identity()

@@ -28,23 +28,6 @@ const AWS_V2: &str = "/usr/bin/aws";
 
 // ---------------------------------------------------------------- the consumers
 
-fn repo() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// The venv's Python: `$SSO_HELPER_TEST_PYTHON`, else `<repo>/.venv/bin/python`.
-fn python() -> PathBuf {
-    let path = std::env::var_os("SSO_HELPER_TEST_PYTHON")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo().join(".venv/bin/python"));
-    assert!(
-        path.is_file(),
-        "no Python with boto3 at {}: run scripts/setup-test-env (or set SSO_HELPER_TEST_PYTHON)",
-        path.display()
-    );
-    path
-}
-
 /// The AWS CLI v1 installed in the same venv.
 fn aws_v1() -> PathBuf {
     let path = python().with_file_name("aws");
@@ -71,7 +54,7 @@ fn aws_v2(env: &TestEnv) -> &'static str {
 }
 
 fn script(name: &str) -> String {
-    repo().join("tests/compat").join(name).display().to_string()
+    compat_script(name)
 }
 
 /// A test environment for consumers: the standard config, STS at the stand-in, no
@@ -228,6 +211,8 @@ fn boto3_gets_the_issued_keys_through_credential_process_and_signs_sts_with_them
     let c = issued(&env, 0, "ReadOnly");
     assert_eq!(env.standin.issued_credentials().len(), 1);
     assert_same_keys(&out, &c);
+    // botocore read the account id from the process output (its `account_id`).
+    assert_eq!(out["AccountId"], json!("111111111111"));
     // The signed call reached the stand-in's STS with that key and was accepted.
     assert_eq!(env.standin.sts_callers(), vec![c.access_key_id.clone()]);
     assert_eq!(

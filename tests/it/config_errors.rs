@@ -134,3 +134,72 @@ fn a_config_path_that_cannot_be_read_is_a_configuration_error() {
     env.run(&["--profile", "x"])
         .fails(2, &["cannot be read", "AWS_CONFIG_FILE"]);
 }
+
+/// A file botocore refuses is refused whole, whichever profile is asked for: exit
+/// 2 naming the line, before any request.
+#[test]
+fn files_botocore_refuses_name_the_line() {
+    let ok = format!(
+        "{SESSION}[profile dev]\nsso_session = corp\nsso_account_id = 111111111111\nsso_role_name = R\n"
+    );
+    for (extra, needles) in [
+        (
+            "[profile other]\nregion = a\nRegion = b\n",
+            &["line 10", "sets region a second time in [profile other]"][..],
+        ),
+        (
+            "[profile dev]\nregion = x\n",
+            &["line 8", "repeats the section [profile dev]"],
+        ),
+        (
+            "[profile other]\njunk line\n",
+            &["line 9 is not a `key = value` setting"],
+        ),
+        (
+            "[profile other]\ns3 =\n  not a pair\n",
+            &["line 10", "nested block of `s3 =`"],
+        ),
+    ] {
+        for args in [
+            &["--profile", "dev"][..],
+            &["list", "--profile", "dev"],
+            &["status"],
+        ] {
+            config_error(Some(&format!("{ok}{extra}")), args, needles);
+        }
+    }
+}
+
+/// What botocore accepts is accepted: an indented line continues the key above it,
+/// even with no `=` of its own, in any profile.
+#[test]
+fn continuation_lines_in_other_profiles_are_values() {
+    let env = TestEnv::new();
+    env.write_config(&format!(
+        "{SESSION}[profile other]\nnote = a note\n  that goes on\n[profile dev]\n  sso_session = corp\n  sso_account_id = 111111111111\n  sso_role_name = ReadOnly\n"
+    ));
+    let creds = env.run(&["--profile", "dev"]).json();
+    assert_eq!(creds["AccountId"], "111111111111");
+}
+
+/// A byte-order mark is named as such, and the command the hint gives removes it.
+#[test]
+fn a_byte_order_mark_is_named_and_the_hint_removes_it() {
+    let env = TestEnv::new();
+    let good = format!(
+        "{SESSION}[profile dev]\nsso_session = corp\nsso_account_id = 111111111111\nsso_role_name = ReadOnly\n"
+    );
+    env.write_config(&format!("\u{feff}{good}"));
+    let run = env.run(&["--profile", "dev"]);
+    run.fails(2, &["line 1", "byte-order mark", "sed -i"]);
+    let command = run
+        .stderr
+        .trim()
+        .split("for example with: ")
+        .nth(1)
+        .unwrap();
+    let done = env.command("sh", &["-c", command]).output().unwrap();
+    assert!(done.status.success(), "{command}: {done:?}");
+    assert_eq!(std::fs::read_to_string(env.aws("config")).unwrap(), good);
+    env.run(&["--profile", "dev"]).ok();
+}

@@ -18,7 +18,8 @@ fn cold_call_logs_in_then_warm_call_touches_no_network() {
     assert_eq!(first["SessionToken"], json!(issued[0].session_token));
     let exp = first["Expiration"].as_str().unwrap();
     assert!(exp.ends_with('Z') && exp.len() == 20, "{exp}");
-    assert_eq!(first.as_object().unwrap().len(), 5);
+    assert_eq!(first["AccountId"], json!("111111111111"));
+    assert_eq!(first.as_object().unwrap().len(), 6);
     // One device login: registration, authorization, browser, token.
     assert_eq!(env.standin.count(Op::RegisterClient), 1);
     assert_eq!(env.standin.count(Op::StartDeviceAuthorization), 1);

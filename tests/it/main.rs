@@ -4,6 +4,7 @@
 mod commands;
 mod compat;
 mod concurrency;
+mod config_diff;
 mod config_errors;
 mod configure;
 mod credentials;

@@ -246,6 +246,30 @@ impl TestEnv {
     }
 }
 
+pub fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The venv's Python (boto3, botocore, the AWS CLI v1): `$SSO_HELPER_TEST_PYTHON`,
+/// else `<repo>/.venv/bin/python`, which `scripts/setup-test-env` makes.
+#[track_caller]
+pub fn python() -> PathBuf {
+    let path = std::env::var_os("SSO_HELPER_TEST_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo().join(".venv/bin/python"));
+    assert!(
+        path.is_file(),
+        "no Python with boto3 at {}: run scripts/setup-test-env (or set SSO_HELPER_TEST_PYTHON)",
+        path.display()
+    );
+    path
+}
+
+/// A script of `tests/compat/`.
+pub fn compat_script(name: &str) -> String {
+    repo().join("tests/compat").join(name).display().to_string()
+}
+
 pub fn sha1_hex(s: &str) -> String {
     sso_helper::store::sha1_hex(s)
 }
