@@ -243,9 +243,8 @@ impl<'c> Session<'c> {
                 http: &self.http,
                 base: self.endpoint(Service::Oidc, session)?,
             };
-            if let Some(fresh) = login::refresh(ctx, &oidc, session, t)? {
-                self.store()?.save_token(session, &fresh)?;
-                return Ok(fresh);
+            if let Some(token) = self.refresh_or_follow(&oidc, session, t, &is_rejected)? {
+                return Ok(token);
             }
         }
         // Step 4: a token `aws sso login` wrote is used as it is. With the file store
@@ -281,6 +280,63 @@ impl<'c> Session<'c> {
             Err(e) => self.locks.record_failure(ctx, &key, e),
         }
         result
+    }
+
+    /// The refresh, aware of the clients that share the token file without our lock
+    /// (the AWS CLI, the SDKs): refresh tokens rotate, so when the service refuses
+    /// ours another client may just have used it and be writing its new token. The
+    /// store is then read again for a moment: a usable token other than the one
+    /// tried is used, and a new refresh token is tried in its turn.
+    fn refresh_or_follow(
+        &self,
+        oidc: &Oidc<'_>,
+        session: &SsoSession,
+        first: &Token,
+        is_rejected: &dyn Fn(&Token) -> bool,
+    ) -> Result<Option<Token>> {
+        /// How long another client's write is waited for, and how often to look.
+        const FOLLOW_FOR: u32 = 10;
+        const FOLLOW_STEP: std::time::Duration = std::time::Duration::from_millis(100);
+        let ctx = self.ctx;
+        let mut tried = first.clone();
+        for _ in 0..3 {
+            if let Some(fresh) = login::refresh(ctx, oidc, session, &tried)? {
+                self.store()?.save_token(session, &fresh)?;
+                return Ok(Some(fresh));
+            }
+            let mut next = None;
+            for step in 0..FOLLOW_FOR {
+                if step > 0 {
+                    ctx.sleep(FOLLOW_STEP);
+                }
+                let Some(now_stored) = self.store()?.load_token(session) else {
+                    continue;
+                };
+                let changed = now_stored.access_token != tried.access_token
+                    || now_stored.refresh_token != tried.refresh_token;
+                if !changed || is_rejected(&now_stored) {
+                    continue;
+                }
+                if now_stored.is_usable(ctx.now()) {
+                    ctx.debug(|| {
+                        "the refresh was refused, but another client has stored a new token; using it"
+                            .into()
+                    });
+                    return Ok(Some(now_stored));
+                }
+                if now_stored.refresh_material(ctx.now()).is_some()
+                    && now_stored.refresh_token != tried.refresh_token
+                {
+                    next = Some(now_stored);
+                    break;
+                }
+            }
+            match next {
+                Some(t) => tried = t,
+                None => return Ok(None),
+            }
+        }
+        Ok(None)
     }
 
     /// `sso-helper login`: a new sign-in whatever is stored, under the session's lock.

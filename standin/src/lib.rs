@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -1304,11 +1304,50 @@ struct Inner {
     state: Mutex<State>,
     stop: AtomicBool,
     log: bool,
+    /// Requests held before they are handled (`StandIn::hold`).
+    gates: Mutex<HashMap<Op, Gate>>,
+    gate_changed: Condvar,
+}
+
+/// How many of the next requests of an operation to hold, how many wait now,
+/// and how many times the held ones were let go.
+#[derive(Default)]
+struct Gate {
+    to_hold: usize,
+    waiting: usize,
+    releases: u64,
 }
 
 impl Inner {
     fn lock(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn gates(&self) -> MutexGuard<'_, HashMap<Op, Gate>> {
+        self.gates.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Waits while `op`'s gate holds this request (until `release`).
+    fn pass_gate(&self, op: Op) {
+        let mut gates = self.gates();
+        let Some(gate) = gates.get_mut(&op).filter(|g| g.to_hold > 0) else {
+            return;
+        };
+        gate.to_hold -= 1;
+        gate.waiting += 1;
+        let entered = gate.releases;
+        self.gate_changed.notify_all();
+        loop {
+            gates = self
+                .gate_changed
+                .wait(gates)
+                .unwrap_or_else(|e| e.into_inner());
+            let gate = gates.get_mut(&op).expect("gates are never removed");
+            if gate.releases > entered || self.stop.load(Ordering::SeqCst) {
+                gate.waiting -= 1;
+                return;
+            }
+        }
     }
 }
 
@@ -1318,6 +1357,10 @@ fn serve_connection(inner: &Inner, stream: TcpStream) {
     let (resp, line) = match read_request(&stream) {
         Ok(None) => return,
         Ok(Some(req)) => {
+            let op = inner.lock().classify(&req).ok();
+            if let Some(op) = op {
+                inner.pass_gate(op);
+            }
             let resp = inner.lock().handle(&req);
             let line = format!("{} {} -> {}", req.method, req.path, resp.status);
             (resp, line)
@@ -1373,6 +1416,8 @@ impl StandIn {
             state: Mutex::new(state),
             stop: AtomicBool::new(false),
             log,
+            gates: Mutex::new(HashMap::new()),
+            gate_changed: Condvar::new(),
         });
         let acceptor_inner = Arc::clone(&inner);
         let acceptor = thread::Builder::new()
@@ -1462,6 +1507,41 @@ impl StandIn {
         self.inner.lock().failures.insert(op, (status, times));
     }
 
+    /// Holds the next `times` requests of `op` before they are handled, until
+    /// `release(op)`: a test can act while a client's request is in flight.
+    pub fn hold(&self, op: Op, times: usize) {
+        self.inner.gates().entry(op).or_default().to_hold = times;
+    }
+
+    /// Waits (up to `limit`) until `n` requests of `op` are held; false on timeout.
+    pub fn wait_held(&self, op: Op, n: usize, limit: Duration) -> bool {
+        let deadline = Instant::now() + limit;
+        let mut gates = self.inner.gates();
+        loop {
+            if gates.get(&op).is_some_and(|g| g.waiting >= n) {
+                return true;
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return false;
+            }
+            gates = self
+                .inner
+                .gate_changed
+                .wait_timeout(gates, left)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
+    }
+
+    /// Lets every held request of `op` through, to be handled now.
+    pub fn release(&self, op: Op) {
+        if let Some(g) = self.inner.gates().get_mut(&op) {
+            g.releases += 1;
+        }
+        self.inner.gate_changed.notify_all();
+    }
+
     pub fn set_approval(&self, approval: Approval) {
         self.inner.lock().cfg.approval = approval;
     }
@@ -1470,6 +1550,7 @@ impl StandIn {
 impl Drop for StandIn {
     fn drop(&mut self) {
         self.inner.stop.store(true, Ordering::SeqCst);
+        self.inner.gate_changed.notify_all();
         // Wake the acceptor so it sees the flag; only wait for it if the wake-up landed.
         if TcpStream::connect_timeout(&self.addr, Duration::from_secs(2)).is_ok()
             && let Some(h) = self.acceptor.take()

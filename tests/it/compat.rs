@@ -354,6 +354,84 @@ fn sso_helper_uses_a_token_botocore_refreshed_and_wrote() {
     assert!(env.browser_opens().is_empty());
 }
 
+/// botocore refreshes the shared token file without sso-helper's lock, and refresh
+/// tokens rotate: while sso-helper's own refresh is in flight, botocore refreshes
+/// with the same refresh token and rewrites the file. sso-helper's refresh is then
+/// refused (`invalid_grant`); it must find botocore's new token and use it — no
+/// sign-in, no exit 3.
+#[test]
+fn a_refresh_lost_to_botocore_uses_the_token_botocore_wrote() {
+    let env = consumer_env();
+    let py = python();
+    let (path, _, refresh) = env.write_refreshable_token("expired-access-token", -3600);
+    env.standin.hold(Op::CreateTokenRefresh, 1);
+    let helper = env
+        .command(BIN, &["--profile", "dev-sso", "--no-login"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    assert!(
+        env.standin
+            .wait_held(Op::CreateTokenRefresh, 1, Duration::from_secs(20)),
+        "sso-helper's refresh never arrived"
+    );
+    // botocore refreshes with the same refresh token and writes its new token.
+    let out = consume(&env, &py, &[&script("sso_token.py"), "dev-sso"]).json();
+    assert_eq!(out["method"], json!("sso"));
+    let botocore_token = stored_access_token(&env);
+    assert_ne!(botocore_token, "expired-access-token");
+    assert_ne!(TestEnv::read_json(&path)["refreshToken"], json!(refresh));
+    // Now sso-helper's refresh (the old refresh token) reaches the service: refused.
+    env.standin.release(Op::CreateTokenRefresh);
+    let run = env.finish(helper.wait_with_output().unwrap());
+    let creds = run.json();
+    assert_same_keys(&creds, &issued(&env, 0, "ReadOnly"));
+    assert_eq!(last_role_request_token(&env), botocore_token);
+    assert_eq!(
+        oidc_counts(&env),
+        [0, 0, 0, 2, 0],
+        "two refreshes (botocore's, sso-helper's refused one), no sign-in"
+    );
+    assert!(env.browser_opens().is_empty());
+}
+
+/// The same race on the portal: the token sso-helper read is revoked while its
+/// GetRoleCredentials is in flight, and another client has meanwhile stored a new
+/// token. The 401 sends sso-helper back to the store, where it finds that one.
+#[test]
+fn a_401_uses_the_token_another_client_stored_meanwhile() {
+    let env = consumer_env();
+    let old = env.standin.seed_token();
+    let write = |token: &str| {
+        env.write_cli_token(
+            "corp",
+            &json!({"startUrl": START_URL, "region": "us-east-1", "accessToken": token,
+                    "expiresAt": utc_in(3600)}),
+        )
+    };
+    write(&old);
+    env.standin.hold(Op::GetRoleCredentials, 1);
+    let helper = env
+        .command(BIN, &["--profile", "dev-sso", "--no-login"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    assert!(
+        env.standin
+            .wait_held(Op::GetRoleCredentials, 1, Duration::from_secs(20))
+    );
+    env.standin.revoke_access_tokens();
+    let new = env.standin.seed_token();
+    write(&new);
+    env.standin.release(Op::GetRoleCredentials);
+    let creds = env.finish(helper.wait_with_output().unwrap()).json();
+    assert_same_keys(&creds, &issued(&env, 0, "ReadOnly"));
+    assert_eq!(last_role_request_token(&env), new);
+    assert_eq!(oidc_counts(&env), [0; 5]);
+}
+
 #[test]
 fn sso_helper_uses_a_token_from_aws_cli_v2_sso_login() {
     let mut env = consumer_env();
