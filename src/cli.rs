@@ -298,6 +298,7 @@ pub fn run(action: &Action, args: &Args, ctx: &mut Context) -> Result<()> {
         no_browser: args.no_browser,
         flow: args.flow.clone(),
         token_store: args.token_store.clone(),
+        unattended: command == Command::Credentials,
     };
     match command {
         Command::Credentials => {

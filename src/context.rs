@@ -1,6 +1,6 @@
 //! `Context`: everything the outside world lends the program — environment
-//! variables, the home directory, the clock, sleeping, the browser and the
-//! terminal — in one value with a real constructor (`Context::real`) and a test one
+//! variables, the home directory, the clock, sleeping, the browser (`BROWSER`,
+//! then the platform's opener: `browser`) and the terminal — in one value with a real constructor (`Context::real`) and a test one
 //! (`Context::for_test`), so refresh windows and polling are tested by moving time,
 //! not by waiting.
 
@@ -14,7 +14,8 @@ use time::OffsetDateTime;
 
 type Clock = Box<dyn Fn() -> OffsetDateTime>;
 type Sleeper = Box<dyn Fn(Duration)>;
-type Opener = Box<dyn Fn(&str) -> std::io::Result<()>>;
+/// Opens a URL in the browser, or says in words why it could not.
+type Opener = Box<dyn Fn(&str) -> Result<(), String>>;
 
 pub struct Context {
     vars: HashMap<String, String>,
@@ -23,6 +24,9 @@ pub struct Context {
     sleeper: Sleeper,
     opener: Opener,
     verbose: bool,
+    /// Whether a prompt can reach the user: stderr is a terminal, or there is a
+    /// controlling terminal.
+    terminal: bool,
     /// Lines shown to the user (test constructor only), for assertions.
     shown: Option<Mutex<Vec<String>>>,
 }
@@ -32,6 +36,7 @@ impl Context {
     pub fn real() -> Context {
         let vars: HashMap<String, String> = std::env::vars().collect();
         let home = home_from(&vars);
+        let browser = vars.get("BROWSER").cloned().filter(|b| !b.is_empty());
         let verbose = vars
             .get("SSO_HELPER_LOG")
             .is_some_and(|v| v.eq_ignore_ascii_case("debug"));
@@ -40,10 +45,9 @@ impl Context {
             home,
             clock: Box::new(OffsetDateTime::now_utc),
             sleeper: Box::new(std::thread::sleep),
-            // Detached: a launcher may wait for the browser it starts, and the sign-in
-            // (polling, or the PKCE listener) must go on meanwhile.
-            opener: Box::new(|url| open::that_detached(url)),
+            opener: Box::new(move |url| crate::browser::open(browser.as_deref(), url)),
             verbose,
+            terminal: std::io::stderr().is_terminal() || controlling_terminal().is_some(),
             shown: None,
         }
     }
@@ -61,6 +65,7 @@ impl Context {
             sleeper: Box::new(|_| {}),
             opener: Box::new(|_| Ok(())),
             verbose: false,
+            terminal: false,
             shown: Some(Mutex::new(Vec::new())),
         }
     }
@@ -75,12 +80,20 @@ impl Context {
         self
     }
 
-    pub fn with_opener(
-        mut self,
-        opener: impl Fn(&str) -> std::io::Result<()> + 'static,
-    ) -> Context {
+    pub fn with_opener(mut self, opener: impl Fn(&str) -> Result<(), String> + 'static) -> Context {
         self.opener = Box::new(opener);
         self
+    }
+
+    pub fn with_terminal(mut self, terminal: bool) -> Context {
+        self.terminal = terminal;
+        self
+    }
+
+    /// Whether a line `show` prints can reach a person: stderr is a terminal or
+    /// the process has a controlling terminal (SDKs capture a helper's stderr).
+    pub fn has_terminal(&self) -> bool {
+        self.terminal
     }
 
     pub fn set_verbose(&mut self, on: bool) {
@@ -116,7 +129,8 @@ impl Context {
         (self.sleeper)(d)
     }
 
-    pub fn open_browser(&self, url: &str) -> std::io::Result<()> {
+    /// Opens `url` in the browser; the error says in words why it could not.
+    pub fn open_browser(&self, url: &str) -> Result<(), String> {
         (self.opener)(url)
     }
 

@@ -34,6 +34,9 @@ pub struct Options {
     pub flow: Option<String>,
     /// `--token-store`: `keychain`, `file` or `auto`.
     pub token_store: Option<String>,
+    /// The credentials command, which SDKs run with its stderr hidden: a sign-in
+    /// no one can see is refused at once (exit 3) instead of waited out.
+    pub unattended: bool,
 }
 
 /// The profile to use: `--profile`, else `AWS_PROFILE`, else `default`.
@@ -359,7 +362,9 @@ impl<'c> Session<'c> {
         let login_opts = LoginOptions {
             no_browser: opts.no_browser || self.ctx.flag("SSO_HELPER_NO_BROWSER"),
             retry_command: &retry,
+            unattended: opts.unattended,
         };
+        login_opts.check_before_start(self.ctx, session)?;
         let flow = login::choose_flow(
             self.ctx,
             session,

@@ -43,6 +43,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod browser;
 pub mod cli;
 pub mod config;
 pub mod configure;

@@ -27,6 +27,49 @@ pub struct LoginOptions<'a> {
     pub no_browser: bool,
     /// The command to suggest when the user must try again.
     pub retry_command: &'a str,
+    /// Run by an SDK (credential_process), whose stderr no one sees until it
+    /// fails: a sign-in with no terminal for the prompt and no browser opened is
+    /// not waited out but refused at once (`Error::LoginRequired`, exit 3).
+    pub unattended: bool,
+}
+
+impl LoginOptions<'_> {
+    /// The sign-in can be seen: a terminal shows the prompt, or a browser opened.
+    fn check_visible(
+        &self,
+        ctx: &Context,
+        session: &SsoSession,
+        opened: Result<(), String>,
+    ) -> Result<()> {
+        if !self.unattended || ctx.has_terminal() {
+            return Ok(());
+        }
+        let why = match opened {
+            Ok(()) => return Ok(()),
+            Err(e) if self.no_browser => e,
+            Err(e) => format!("no browser could be opened ({e})"),
+        };
+        Err(Error::LoginRequired {
+            what: format!(
+                "signing in to {} needs a browser or a terminal, and this process has neither: {why}",
+                session.describe()
+            ),
+            login_hint: format!("run `{}` in a terminal", self.retry_command),
+        })
+    }
+
+    /// Refuses at once, before any request, what cannot be seen: no browser by
+    /// choice, and no terminal.
+    pub fn check_before_start(&self, ctx: &Context, session: &SsoSession) -> Result<()> {
+        if self.no_browser {
+            return self.check_visible(
+                ctx,
+                session,
+                Err("--no-browser (or SSO_HELPER_NO_BROWSER) forbids opening a browser".into()),
+            );
+        }
+        Ok(())
+    }
 }
 
 /// The client registration for a sign-in with `flow`: the stored one while it
@@ -104,7 +147,7 @@ pub fn device_login(
         }
         if !prompted {
             prompted = true;
-            prompt(
+            let opened = prompt(
                 ctx,
                 session,
                 &auth.verification_uri,
@@ -112,6 +155,7 @@ pub fn device_login(
                 &auth.user_code,
                 opts.no_browser,
             );
+            opts.check_visible(ctx, session, opened)?;
         }
         if ctx.now() > deadline {
             return Err(expired(opts, auth.expires_in));
@@ -141,6 +185,7 @@ fn expired(opts: &LoginOptions<'_>, expires_in: i64) -> Error {
     }
 }
 
+/// Shows the code and URL and opens the browser; says whether it opened.
 fn prompt(
     ctx: &Context,
     session: &SsoSession,
@@ -148,7 +193,7 @@ fn prompt(
     uri_complete: &str,
     code: &str,
     no_browser: bool,
-) {
+) -> Result<(), String> {
     // What the service sent reaches the terminal without control characters.
     let (uri, uri_complete, code) = (printable(uri), printable(uri_complete), printable(code));
     let (uri, uri_complete, code) = (uri.as_str(), uri_complete.as_str(), code.as_str());
@@ -161,26 +206,28 @@ fn prompt(
         ctx.show(&format!(
             "sso-helper: open {uri_complete} (or {uri} and enter the code) in a browser"
         ));
-        return;
+        return Err("--no-browser (or SSO_HELPER_NO_BROWSER) forbids opening a browser".into());
     }
-    open_in_browser(ctx, uri_complete);
+    open_in_browser(ctx, uri_complete)
 }
 
 /// Opens `url` in the browser — only an https URL, or plain http on loopback
 /// (SPEC §8) — and says what it did, or what the user should do.
-fn open_in_browser(ctx: &Context, url: &str) {
+fn open_in_browser(ctx: &Context, url: &str) -> Result<(), String> {
     if !browser_safe(url) {
         ctx.show(&format!(
             "sso-helper: not opening {url} automatically (not an https URL); open it yourself if you trust it"
         ));
-        return;
+        return Err("the sign-in URL is not an https URL".into());
     }
     ctx.show(&format!("sso-helper: opening {url} in your browser"));
-    if let Err(e) = ctx.open_browser(url) {
+    let opened = ctx.open_browser(url);
+    if let Err(e) = &opened {
         ctx.show(&format!(
-            "sso-helper: could not open a browser ({e}); open {url} yourself"
+            "sso-helper: could not open a browser: {e}; open {url} yourself"
         ));
     }
+    opened
 }
 
 /// How long a PKCE sign-in may take, and each callback request.
@@ -230,13 +277,15 @@ pub fn pkce_login(
         session.describe(),
         session.start_url
     ));
-    if opts.no_browser {
+    let opened = if opts.no_browser {
         ctx.show(&format!(
             "sso-helper: open {url} in a browser on this machine"
         ));
+        Err("--no-browser (or SSO_HELPER_NO_BROWSER) forbids opening a browser".to_string())
     } else {
-        open_in_browser(ctx, &url);
-    }
+        open_in_browser(ctx, &url)
+    };
+    opts.check_visible(ctx, session, opened)?;
     let callback = waiter.join().unwrap_or(Ok(Callback::TimedOut))?;
     // A sign-in that failed for any reason but the user's own refusal may come from
     // a registration the service no longer honours (it shows the browser an error,

@@ -385,7 +385,9 @@ fn no_browser_prints_the_url_and_code_and_opens_nothing() {
         ..Default::default()
     });
     env.standard_config();
-    let run = env.run(&["--profile", "dev-sso", "--no-browser"]);
+    // `login` run by hand prints the URL and code and waits, terminal or not.
+    let run = env.run(&["login", "--profile", "dev-sso", "--no-browser"]);
+    run.fails(1, &["expired"]);
     assert!(env.browser_opens().is_empty());
     assert!(run.stderr.contains("with the code "), "{}", run.stderr);
     assert!(
@@ -394,6 +396,84 @@ fn no_browser_prints_the_url_and_code_and_opens_nothing() {
         "{}",
         run.stderr
     );
+}
+
+/// The credentials command is run by SDKs, which show its stderr only when it
+/// fails: with no terminal and no browser a sign-in would wait unseen, so it is
+/// refused at once with exit 3 and the login hint.
+#[test]
+fn a_sign_in_no_one_can_see_is_never_started() {
+    let mut env = TestEnv::new();
+    env.standard_config();
+    // No browser by choice: refused before any request.
+    let run = env.run_detached(&["--profile", "dev-sso", "--no-browser"]);
+    run.fails(
+        3,
+        &[
+            "needs a browser or a terminal",
+            "sso-helper login --profile dev-sso",
+        ],
+    );
+    assert!(env.standin.requests().is_empty());
+    env.set("SSO_HELPER_NO_BROWSER", "1");
+    env.run_detached(&["--profile", "dev-sso"])
+        .fails(3, &["--no-browser"]);
+    assert!(env.standin.requests().is_empty());
+
+    // No browser to be found: refused as soon as opening it fails, in words.
+    let mut env = TestEnv::new();
+    env.standard_config();
+    env.set("PATH", "/usr/bin:/bin").set("BROWSER", "false");
+    let started = std::time::Instant::now();
+    let run = env.run_detached(&["--profile", "dev-sso"]);
+    run.fails(
+        3,
+        &[
+            "no browser could be opened",
+            "BROWSER entry \"false\" exited with status 1",
+            "sso-helper login --profile dev-sso",
+        ],
+    );
+    assert!(!run.stderr.contains("ExitStatus"), "{}", run.stderr);
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
+    assert_eq!(
+        env.standin.count(Op::CreateTokenDevice),
+        1,
+        "one poll, no waiting"
+    );
+}
+
+/// `BROWSER` as Python's webbrowser reads it: entries separated by `:`, tried in
+/// order, `%s` replaced by the URL, else the URL appended; the first that works wins.
+#[test]
+fn browser_variable_is_honoured() {
+    let mut env = TestEnv::new();
+    env.standard_config();
+    let script = TestEnv::browser_dir().join("xdg-open");
+    // The first entry fails, the second (with %s) signs in; xdg-open is not on PATH.
+    env.set("PATH", "/usr/bin:/bin").set(
+        "BROWSER",
+        &format!(
+            "/nonexistent/browser:sh -c 'exec \"$0\" \"$1\"' {} %s",
+            script.display()
+        ),
+    );
+    let run = env.run(&["--profile", "dev-sso", "--flow", "device"]);
+    run.json();
+    assert_eq!(env.browser_opens().len(), 1);
+    assert!(env.browser_opens()[0].contains("user_code="));
+
+    // BROWSER=true counts as opened (nothing is): the sign-in waits for approval.
+    let mut env = TestEnv::with(StandInConfig {
+        approval: Approval::Never,
+        device_code_ttl_secs: 2,
+        ..Default::default()
+    });
+    env.standard_config();
+    env.set("PATH", "/usr/bin:/bin").set("BROWSER", "true");
+    env.run(&["--profile", "dev-sso", "--flow", "device"])
+        .fails(1, &["expired before it was approved"]);
+    assert!(env.browser_opens().is_empty());
 }
 
 #[test]

@@ -173,6 +173,19 @@ impl TestEnv {
         self.finish(out)
     }
 
+    /// Runs sso-helper without a controlling terminal (in a new session, through
+    /// util-linux's `setsid`), as under an SDK, even when the tests run in one.
+    #[track_caller]
+    pub fn run_detached(&self, args: &[&str]) -> Run {
+        let mut all = vec!["--wait", BIN];
+        all.extend_from_slice(args);
+        let out = self
+            .command("setsid", &all)
+            .output()
+            .unwrap_or_else(|e| panic!("setsid: {e}; install util-linux"));
+        self.finish(out)
+    }
+
     /// Checks a finished process's stderr for secrets and wraps it.
     #[track_caller]
     pub fn finish(&self, out: Output) -> Run {

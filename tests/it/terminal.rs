@@ -99,3 +99,33 @@ fn waiting_processes_say_so_on_the_terminal() {
     );
     assert_eq!(env.standin.count(Op::StartDeviceAuthorization), 1);
 }
+
+/// With a terminal, the credentials command with `--no-browser` shows the URL and
+/// code there and waits for the sign-in (here: until the code expires).
+#[test]
+fn no_browser_with_a_terminal_prompts_and_waits() {
+    let env = TestEnv::with(StandInConfig {
+        approval: Approval::Never,
+        device_code_ttl_secs: 2,
+        ..Default::default()
+    });
+    env.standard_config();
+    let inner = format!("'{BIN}' --profile dev-sso --no-browser 2>/dev/null");
+    let out = env
+        .command("script", &["-q", "-e", "-c", &inner, "/dev/null"])
+        .output()
+        .unwrap_or_else(|e| panic!("script: {e}; install util-linux's script (Debian: bsdutils)"));
+    let terminal = String::from_utf8_lossy(&out.stdout).replace('\r', "");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "expired, not refused:\n{terminal}"
+    );
+    assert!(terminal.contains("with the code "), "{terminal}");
+    assert!(
+        terminal.contains(&format!("open {}/device?user_code=", env.standin.url())),
+        "{terminal}"
+    );
+    assert!(env.browser_opens().is_empty());
+    assert!(env.standin.count(Op::CreateTokenDevice) >= 2, "it polled");
+}
