@@ -174,12 +174,33 @@ impl<'c> Session<'c> {
         endpoints::resolve(self.ctx, &self.config, profile, service, &session.region)
     }
 
-    fn login_hint(&self) -> String {
-        if self.profile == "default" && self.ctx.var("AWS_PROFILE").is_none() {
-            "sso-helper login".into()
+    /// The command that signs in to `session`, complete and for the same target:
+    /// `--profile` with the profile in use when it uses that session, else
+    /// `--sso-session` with its name, else (a legacy session has none) a profile
+    /// that uses it; and `--token-store` when one was chosen by flag. The profile
+    /// is always named: the shell the hint is run in may have another
+    /// `AWS_PROFILE` than the SDK that ran sso-helper.
+    pub fn login_command(&self, session: &SsoSession) -> String {
+        let uses = |p: &str| {
+            self.config.session_for_profile(p).is_ok_and(|s| {
+                s.cache_key() == session.cache_key() && s.start_url == session.start_url
+            })
+        };
+        let target = if uses(&self.profile) {
+            format!("--profile {}", crate::config::shell_quote(&self.profile))
+        } else if let Some(name) = &session.name {
+            format!("--sso-session {}", crate::config::shell_quote(name))
         } else {
-            format!("sso-helper login --profile {}", self.profile)
+            match self.config.profile_order.iter().find(|p| uses(p)) {
+                Some(p) => format!("--profile {}", crate::config::shell_quote(p)),
+                None => format!("--profile {}", crate::config::shell_quote(&self.profile)),
+            }
+        };
+        let mut command = format!("sso-helper login {target}");
+        if let Some(store) = &self.store_choice {
+            command.push_str(&format!(" --token-store {store}"));
         }
+        command
     }
 
     /// Takes the session's lock, telling the user when another process holds it.
@@ -270,7 +291,7 @@ impl<'c> Session<'c> {
                     "the SSO token for {} {why}, and --no-login (or SSO_HELPER_NO_LOGIN) forbids signing in",
                     session.describe()
                 ),
-                login_hint: format!("run `{}`", self.login_hint()),
+                login_hint: format!("run `{}`", self.login_command(session)),
             });
         }
         let result = self.sign_in(session, opts);
@@ -358,7 +379,7 @@ impl<'c> Session<'c> {
             http: &self.http,
             base: self.endpoint(Service::Oidc, session)?,
         };
-        let retry = self.login_hint();
+        let retry = self.login_command(session);
         let login_opts = LoginOptions {
             no_browser: opts.no_browser || self.ctx.flag("SSO_HELPER_NO_BROWSER"),
             retry_command: &retry,
@@ -435,16 +456,53 @@ impl<'c> Session<'c> {
                     &token.access_token,
                     &target.account_id,
                     &target.role_name,
-                )?
+                )
             }
-            other => other?,
-        };
+            other => other,
+        }
+        .map_err(|e| self.role_error(e, target))?;
         store.save_role_credentials(&key, &creds)?;
         Ok(creds)
     }
 }
 
 impl Session<'_> {
+    /// A GetRoleCredentials failure, said for the profile: which account and role
+    /// were asked for, and the command that shows what the user can take.
+    fn role_error(&self, e: Error, target: &RoleProfile) -> Error {
+        let profile = crate::config::shell_quote(&target.profile);
+        match &e {
+            Error::Aws { status: 401, .. } => {
+                let hint = format!(
+                    "the SSO token was rejected twice; run `{}`",
+                    self.login_command(&target.session)
+                );
+                e.hinted(None, hint)
+            }
+            Error::Aws {
+                status: 403 | 404, ..
+            } => {
+                let context = format!(
+                    "account {}, role {}, [{}]",
+                    target.account_id,
+                    target.role_name,
+                    crate::config::profile_header(&target.profile)
+                );
+                let store = self
+                    .store_choice
+                    .as_ref()
+                    .map(|s| format!(" --token-store {s}"))
+                    .unwrap_or_default();
+                let hint = format!(
+                    "your sign-in cannot take that role in that account: check sso_account_id and \
+                     sso_role_name against `sso-helper list --profile {profile}{store}`"
+                );
+                e.hinted(Some(context), hint)
+            }
+            _ => e,
+        }
+    }
+
     /// The session a command works on: `--sso-session NAME`, else the profile's.
     pub fn select(&self, sso_session: Option<&str>) -> Result<SsoSession> {
         match sso_session {
@@ -467,7 +525,17 @@ impl Session<'_> {
                 self.ctx
                     .debug(|| "the portal rejected the token (401); discarding it".into());
                 let token = self.token(sso, opts, Some(&token))?;
-                f(&token)
+                f(&token).map_err(|e| {
+                    if is_unauthorized(&e) {
+                        let hint = format!(
+                            "the SSO token was rejected twice; run `{}`",
+                            self.login_command(sso)
+                        );
+                        e.hinted(None, hint)
+                    } else {
+                        e
+                    }
+                })
             }
             other => other,
         }

@@ -271,7 +271,10 @@ fn run_checks(ctx: &Context, opts: &Options) -> Vec<Check> {
                 ("file", _) | (_, Err(_)) => None,
                 (_, Ok(dir)) => FileStore::new(dir).load_token(&target.session),
             };
-            let mut hint = format!("sso-helper login --profile {}", target.profile);
+            let mut hint = format!(
+                "sso-helper login --profile {}",
+                config::shell_quote(&target.profile)
+            );
             if let Some(s) = &opts.token_store {
                 hint.push_str(&format!(" --token-store {s}"));
             }

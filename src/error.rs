@@ -59,6 +59,13 @@ pub enum Error {
     /// Something in the environment is wrong (no home directory, bad variable): a
     /// configuration error (exit 2).
     Environment { message: String, hint: String },
+    /// An error from a lower layer, with what the caller knows added: where it
+    /// happened (`context`, after the message) and a hint for this target.
+    Hinted {
+        error: Box<Error>,
+        context: Option<String>,
+        hint: String,
+    },
 }
 
 impl Error {
@@ -67,6 +74,7 @@ impl Error {
             Error::Usage(_) | Error::Config { .. } | Error::Environment { .. } => 2,
             Error::LoginRequired { .. } => 3,
             Error::Shared { exit_code, .. } => *exit_code,
+            Error::Hinted { error, .. } => error.exit_code(),
             _ => 1,
         }
     }
@@ -76,18 +84,11 @@ impl Error {
         match self {
             Error::Usage(_) => Some("run `sso-helper --help` for usage".into()),
             Error::Config { hint, .. } | Error::Login { hint, .. } => Some(hint.clone()),
-            Error::Environment { hint, .. } => Some(hint.clone()),
+            Error::Environment { hint, .. } | Error::Hinted { hint, .. } => Some(hint.clone()),
             Error::LoginRequired { login_hint, .. } => Some(login_hint.clone()),
             Error::Aws { status: 401, .. } => {
-                Some("the SSO token was rejected; log in again with `sso-helper login`".into())
+                Some("the SSO token was rejected; sign in again".into())
             }
-            Error::Aws {
-                status: 403 | 404,
-                op: "GetRoleCredentials",
-                ..
-            } => Some(
-                "check the profile's account id and role name against `sso-helper list`".into(),
-            ),
             Error::Aws { status, .. } if *status == 429 || *status >= 500 => {
                 Some("the service is busy or failing; try again in a minute".into())
             }
@@ -120,6 +121,16 @@ impl Error {
             action,
             path,
             source,
+        }
+    }
+
+    /// This error with `hint` (a command for the caller's target) instead of its
+    /// own, and `context` after its message.
+    pub fn hinted(self, context: Option<String>, hint: impl Into<String>) -> Error {
+        Error::Hinted {
+            error: Box::new(self),
+            context,
+            hint: hint.into(),
         }
     }
 
@@ -173,6 +184,13 @@ impl fmt::Display for Error {
             }
             Error::Environment { message, .. } | Error::Shared { message, .. } => {
                 write!(f, "{message}")
+            }
+            Error::Hinted { error, context, .. } => {
+                write!(f, "{error}")?;
+                if let Some(c) = context {
+                    write!(f, " ({c})")?;
+                }
+                Ok(())
             }
         }
     }

@@ -247,7 +247,7 @@ pub fn status(session: &Session<'_>, json: bool) -> Result<String> {
         ));
         let t = &s.token;
         let line = match t.state {
-            "missing" => format!("token: none; run `{}`", login_command(sso, &s.roles)),
+            "missing" => format!("token: none; run `{}`", session.login_command(sso)),
             state => format!(
                 "token: {state}, {} {} ({}), {}, in the {} store",
                 if state == "valid" { "until" } else { "since" },
@@ -292,16 +292,6 @@ pub fn status(session: &Session<'_>, json: bool) -> Result<String> {
         }
     }
     Ok(lines.join("\n"))
-}
-
-/// The command that signs in to `sso`: by session name, or (a legacy session has
-/// none) by a profile that uses it.
-fn login_command(sso: &SsoSession, roles: &[RoleJson]) -> String {
-    match (&sso.name, roles.first()) {
-        (Some(name), _) => format!("sso-helper login --sso-session {name}"),
-        (None, Some(r)) => format!("sso-helper login --profile {}", r.profile),
-        (None, None) => "sso-helper login --profile <a profile that uses it>".into(),
-    }
 }
 
 fn store_description(store: &dyn Store, session: &Session<'_>) -> String {

@@ -9,6 +9,7 @@ mod config_errors;
 mod configure;
 mod credentials;
 mod doctor;
+mod hints;
 mod keychain;
 mod support;
 mod terminal;
