@@ -245,9 +245,6 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<(Action, Args)>
             "`logout --all` takes no --profile or --sso-session".into(),
         ));
     }
-    if command == Command::Configure && parsed.sso_session.is_none() {
-        return Err(Error::Usage("`configure` needs --sso-session NAME".into()));
-    }
     if parsed.to.is_some() && parsed.format.as_deref() != Some("credentials") {
         return Err(Error::Usage("--to goes with --format credentials".into()));
     }
@@ -623,7 +620,6 @@ mod tests {
                 "not both",
             ),
             (&["logout", "--all", "--profile", "a"], "--all"),
-            (&["configure"], "needs --sso-session"),
             (&["export", "--format", "xml"], "--format xml"),
             (
                 &["export", "--to", "x"],

@@ -396,7 +396,7 @@ impl ConfigFile {
         } else {
             let suggestion =
                 crate::suggest::closest(name, self.profile_order.iter().map(String::as_str))
-                    .map(|s| format!("did you mean `--profile {s}`? "))
+                    .map(|s| format!("did you mean \"{s}\"? "))
                     .unwrap_or_default();
             format!(
                 "{suggestion}add a [profile {name}] section or pass an existing one with --profile ({})",
@@ -470,6 +470,48 @@ impl ConfigFile {
         }
         let target = helper_profile_arg(section.get("credential_process")?)??;
         (target != profile).then_some(target)
+    }
+
+    /// Whether `profile` is absent or has no IAM Identity Center settings of its own
+    /// (and points at no profile that has them).
+    pub fn lacks_sso_settings(&self, profile: &str) -> bool {
+        let Some(section) = self.profile(profile) else {
+            return true;
+        };
+        let own = [
+            SESSION_KEYS,
+            START_URL_KEYS,
+            REGION_KEYS,
+            ACCOUNT_KEYS,
+            ROLE_KEYS,
+        ]
+        .iter()
+        .any(|keys| section.first(keys).is_some());
+        !own && self.companion_target(profile).is_none()
+    }
+
+    /// The file's only `[sso-session]`, for a command given no session and a
+    /// `profile` without one: `None` when there is none, an error listing them
+    /// when there are several.
+    pub fn only_session(&self, profile: &str) -> Option<Result<SsoSession>> {
+        match self.session_order.as_slice() {
+            [] => None,
+            [only] => Some(self.session(only)),
+            several => {
+                let why = match self.profile(profile) {
+                    Some(_) => format!("[{}] has no IAM Identity Center settings", profile_header(profile)),
+                    None => format!("there is no [{}] profile", profile_header(profile)),
+                };
+                Some(Err(Error::config(
+                    &self.path,
+                    format!("{why}, and the file has {} sso-sessions to choose from", several.len()),
+                    format!(
+                        "pass one with --sso-session ({}), or a profile with --profile",
+                        crate::suggest::some_of(several, 8)
+                    ),
+                )))
+            }
+        }
     }
 
     /// The session a profile uses (SPEC §2 resolution order).
@@ -559,11 +601,19 @@ impl ConfigFile {
     pub fn session(&self, name: &str) -> Result<SsoSession> {
         let who = format!("[sso-session {name}]");
         let section = self.sessions.get(name).ok_or_else(|| {
-            Error::config(
-                &self.path,
-                format!("there is no {who} section"),
-                format!("add {who} with sso_start_url and sso_region"),
-            )
+            let hint = match self.session_order.as_slice() {
+                [] => format!("the file has no sso-sessions; add {who} with sso_start_url and sso_region"),
+                known => {
+                    let suggestion = crate::suggest::closest(name, known.iter().map(String::as_str))
+                        .map(|s| format!("did you mean \"{s}\"? "))
+                        .unwrap_or_default();
+                    format!(
+                        "{suggestion}the file's sso-sessions: {}; or add {who} with sso_start_url and sso_region",
+                        crate::suggest::some_of(known, 8)
+                    )
+                }
+            };
+            Error::config(&self.path, format!("there is no {who} section"), hint)
         })?;
         let url = section.get("sso_start_url").ok_or_else(|| {
             Error::config(

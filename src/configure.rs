@@ -27,10 +27,26 @@ type Reachable = (Account, Vec<String>);
 
 /// Prints (or, with `--write`, adds to the config file) the profiles.
 pub fn run(session: &Session<'_>, opts: &Options, args: &Args) -> Result<String> {
-    let name = args
-        .sso_session
-        .as_deref()
-        .ok_or_else(|| Error::Usage("`configure` needs --sso-session NAME".into()))?;
+    let name = match args.sso_session.as_deref() {
+        Some(n) => n,
+        None => match session.config.session_order.as_slice() {
+            [only] => only.as_str(),
+            [] => {
+                return Err(Error::Usage(
+                    "`configure` needs --sso-session NAME: the config file has no [sso-session] yet \
+                     (with --start-url URL --sso-region REGION, configure creates it)"
+                        .into(),
+                ));
+            }
+            several => {
+                return Err(Error::Usage(format!(
+                    "`configure` needs --sso-session NAME: the config file has {} ({})",
+                    several.len(),
+                    crate::suggest::some_of(several, 8)
+                )));
+            }
+        },
+    };
     let prefix = args.prefix.as_deref().unwrap_or("");
     check_prefix(prefix)?;
     if let Some(r) = args.region.as_deref() {

@@ -39,9 +39,13 @@ pub struct Options {
     pub unattended: bool,
 }
 
-/// The profile to use: `--profile`, else `AWS_PROFILE`, else `default`.
+/// The profile to use: `--profile`, else `AWS_DEFAULT_PROFILE`, else
+/// `AWS_PROFILE`, else `default` — botocore's order (`configprovider.py`, the
+/// `profile` entry of `BOTOCORE_DEFAUT_SESSION_VARIABLES`). An empty variable
+/// counts as unset.
 pub fn profile_name(ctx: &Context, flag: Option<&str>) -> String {
-    flag.or_else(|| ctx.var("AWS_PROFILE"))
+    flag.or_else(|| ctx.var("AWS_DEFAULT_PROFILE"))
+        .or_else(|| ctx.var("AWS_PROFILE"))
         .unwrap_or("default")
         .to_string()
 }
@@ -68,6 +72,9 @@ pub struct Session<'c> {
     pub ctx: &'c Context,
     pub config: ConfigFile,
     pub profile: String,
+    /// The profile was given with `--profile` (not taken from the environment or
+    /// the `default` fallback).
+    profile_given: bool,
     store: OnceCell<Box<dyn Store>>,
     store_choice: Option<String>,
     pub http: Http<'c>,
@@ -104,6 +111,7 @@ impl<'c> Session<'c> {
             ctx,
             config,
             profile,
+            profile_given: opts.profile.is_some(),
             store: OnceCell::new(),
             store_choice: opts.token_store.clone(),
             http,
@@ -503,11 +511,20 @@ impl Session<'_> {
         }
     }
 
-    /// The session a command works on: `--sso-session NAME`, else the profile's.
+    /// The session a command works on: `--sso-session NAME`, else the profile's;
+    /// and when no `--profile` was given and the profile (from the environment,
+    /// or `default`) has no IAM Identity Center settings, the config's only
+    /// `[sso-session]` (with several, the error lists them).
     pub fn select(&self, sso_session: Option<&str>) -> Result<SsoSession> {
-        match sso_session {
-            Some(name) => self.config.session(name),
-            None => self.config.session_for_profile(&self.profile),
+        if let Some(name) = sso_session {
+            return self.config.session(name);
+        }
+        match self.config.session_for_profile(&self.profile) {
+            Ok(s) => Ok(s),
+            Err(e) if !self.profile_given && self.config.lacks_sso_settings(&self.profile) => {
+                self.config.only_session(&self.profile).unwrap_or(Err(e))
+            }
+            Err(e) => Err(e),
         }
     }
 

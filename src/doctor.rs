@@ -158,10 +158,12 @@ fn run_checks(ctx: &Context, opts: &Options) -> Vec<Check> {
     let profile = profile_name(ctx, opts.profile.as_deref());
     let profile_source = if opts.profile.is_some() {
         None
+    } else if ctx.var("AWS_DEFAULT_PROFILE").is_some() {
+        Some("from AWS_DEFAULT_PROFILE")
     } else if ctx.var("AWS_PROFILE").is_some() {
         Some("from AWS_PROFILE")
     } else {
-        Some("the default profile: no --profile nor AWS_PROFILE")
+        Some("the default profile: no --profile, AWS_DEFAULT_PROFILE nor AWS_PROFILE")
     };
 
     // The config file, the profile, and every profile's credential_process.
@@ -170,7 +172,34 @@ fn run_checks(ctx: &Context, opts: &Options) -> Vec<Check> {
         Ok(config) => {
             let from_env = ctx.var("AWS_CONFIG_FILE").is_some();
             checks.push(config_check(config, from_env));
-            let (profile_checks, target) = profile_check(config, &profile, profile_source);
+            let (mut profile_checks, mut target) =
+                profile_check(config, &profile, profile_source);
+            // No --profile, and one without SSO settings: the only sso-session.
+            if target.is_none()
+                && opts.profile.is_none()
+                && config.lacks_sso_settings(&profile)
+                && let Some(Ok(session)) = config.only_session(&profile)
+            {
+                let who = format!("[{}]", profile_header(&profile));
+                let has = if config.profile(&profile).is_some() {
+                    "has no IAM Identity Center settings"
+                } else {
+                    "does not exist"
+                };
+                profile_checks = vec![Check::warn(
+                    "profile",
+                    format!(
+                        "{who} {has}; checking the file's only sso-session, \"{}\" (login, logout and list use it too)",
+                        session.name.as_deref().unwrap_or_default()
+                    ),
+                    "for credentials, pass --profile with a profile that names an account and role",
+                )];
+                target = Some(Target {
+                    profile: profile.clone(),
+                    session,
+                    by_session: true,
+                });
+            }
             checks.extend(profile_checks);
             checks.extend(helper_profiles_check(config, &profile));
             checks.extend(sdk_precedence_check(config));
@@ -271,10 +300,15 @@ fn run_checks(ctx: &Context, opts: &Options) -> Vec<Check> {
                 ("file", _) | (_, Err(_)) => None,
                 (_, Ok(dir)) => FileStore::new(dir).load_token(&target.session),
             };
-            let mut hint = format!(
-                "sso-helper login --profile {}",
-                config::shell_quote(&target.profile)
-            );
+            let mut hint = match (&target.session.name, target.by_session) {
+                (Some(name), true) => {
+                    format!("sso-helper login --sso-session {}", config::shell_quote(name))
+                }
+                _ => format!(
+                    "sso-helper login --profile {}",
+                    config::shell_quote(&target.profile)
+                ),
+            };
             if let Some(s) = &opts.token_store {
                 hint.push_str(&format!(" --token-store {s}"));
             }
@@ -315,6 +349,8 @@ pub fn config_check(config: &ConfigFile, from_env: bool) -> Check {
 pub struct Target {
     pub profile: String,
     pub session: SsoSession,
+    /// The session was chosen as the file's only one, not through the profile.
+    pub by_session: bool,
 }
 
 /// The profile resolves (to a session, and fully when it names an account or
@@ -358,6 +394,7 @@ pub fn profile_check(
             let target = Target {
                 profile: target.to_string(),
                 session,
+                by_session: false,
             };
             (checks, Some(target))
         }

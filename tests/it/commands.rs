@@ -452,3 +452,63 @@ fn status_says_when_a_token_is_inside_the_refresh_margin() {
     );
     assert!(out.stdout.contains("not refreshable"), "{}", out.stdout);
 }
+
+/// With no --profile and a profile without SSO settings (or none at all), the
+/// session commands use the config's only [sso-session]; with several, the error
+/// lists them.
+#[test]
+fn session_commands_use_the_only_sso_session() {
+    let env = TestEnv::new();
+    env.write_config(&format!(
+        "[default]\nregion = eu-west-1\n[sso-session corp]\nsso_start_url = {START_URL}\nsso_region = us-east-1\n"
+    ));
+    let login = env.run(&["login"]).ok().stdout.clone();
+    assert!(login.contains("sso-session \"corp\""), "{login}");
+    let list = env.run(&["list"]).ok().stdout.clone();
+    assert!(list.contains("111111111111"), "{list}");
+    let configure = env.run(&["configure"]).ok().stdout.clone();
+    assert!(configure.contains("sso_helper_session = corp"), "{configure}");
+    let doctor = env.run(&["doctor"]);
+    assert!(
+        doctor.stdout.contains("only sso-session, \"corp\""),
+        "{}",
+        doctor.stdout
+    );
+    env.run(&["logout"]).ok();
+    // --profile given: no guessing.
+    env.run(&["login", "--profile", "default"])
+        .fails(2, &["[default] has no IAM Identity Center settings"]);
+
+    // Several: the error lists them.
+    let env = TestEnv::new();
+    env.write_config(&format!(
+        "[sso-session corp]\nsso_start_url = {START_URL}\nsso_region = us-east-1\n\
+         [sso-session other]\nsso_start_url = https://d-2.awsapps.com/start\nsso_region = eu-west-1\n"
+    ));
+    env.run(&["login"]).fails(
+        2,
+        &["there is no [default] profile", "2 sso-sessions", "--sso-session (corp, other)"],
+    );
+    env.run(&["configure"]).fails(2, &["needs --sso-session NAME", "(corp, other)"]);
+    // An unknown session lists the known ones and suggests the closest.
+    env.run(&["login", "--sso-session", "Corp"])
+        .fails(2, &["no [sso-session Corp]", "did you mean \"corp\"", "corp, other"]);
+}
+
+/// AWS_DEFAULT_PROFILE comes before AWS_PROFILE, as in botocore.
+#[test]
+fn aws_default_profile_comes_first() {
+    let mut env = TestEnv::new();
+    env.standard_config();
+    env.set("AWS_PROFILE", "legacy").set("AWS_DEFAULT_PROFILE", "dev-sso");
+    let creds = env.run(&[]).json();
+    assert_eq!(creds["AccountId"], "111111111111");
+    assert_eq!(
+        env.standin.issued_credentials()[0].role_name,
+        "ReadOnly"
+    );
+    let mut env = TestEnv::new();
+    env.standard_config();
+    env.set("AWS_PROFILE", "legacy");
+    assert_eq!(env.run(&[]).json()["AccountId"], "222222222222");
+}
