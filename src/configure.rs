@@ -148,7 +148,12 @@ fn write(
     for p in &plan.profiles {
         check.role_profile(&p.name)?;
     }
-    let backup = textfile::rewrite_with_backup(path, &new_text, session.ctx.now(), None)?;
+    let backup = textfile::rewrite_with_backup(
+        path,
+        &new_text,
+        textfile::Backup::Timestamped(session.ctx.now()),
+        None,
+    )?;
     let backup = match backup {
         Some(b) => format!("; backup: {}", b.display()),
         None => " (a new file)".into(),

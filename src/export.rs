@@ -3,7 +3,7 @@
 //! credentials file for tools that cannot run credential_process. This is the one
 //! command that puts secrets on stdout or into a file on purpose.
 
-use crate::config::{aws_dir, expand_tilde};
+use crate::config::{ConfigFile, aws_dir, expand_tilde, shell_quote};
 use crate::context::Context;
 use crate::credentials::{self, Options, profile_name};
 use crate::error::{Error, Result};
@@ -12,39 +12,128 @@ use crate::portal::RoleCredentials;
 use crate::timestamp::format_utc;
 
 pub fn run(ctx: &Context, opts: &Options, format: &str, to: Option<&str>) -> Result<String> {
-    let creds = credentials::run(ctx, opts)?;
-    match format {
-        "credentials" => {
-            let name = match to {
-                Some(n) => n.to_string(),
-                None => {
-                    let name = profile_name(ctx, opts.profile.as_deref());
-                    refuse_to_shadow(ctx, &name)?;
-                    name
-                }
-            };
-            write_credentials_file(ctx, &name, &creds)
-        }
-        other => Ok(render(other, &creds)),
+    if format != "credentials" {
+        let creds = credentials::run(ctx, opts)?;
+        return Ok(render(format, &creds));
     }
+    // Checked before any sign-in or request: a refusal costs nothing.
+    let profile = profile_name(ctx, opts.profile.as_deref());
+    let name = to.unwrap_or(&profile);
+    check_name(name)?;
+    let config = ConfigFile::load(&crate::config::config_path(ctx)?)?;
+    refuse_to_shadow(&config, name, &profile, opts)?;
+    let path = credentials_path(ctx)?;
+    let existing = read_credentials(&path)?;
+    let creds = credentials::run(ctx, opts)?;
+    write_credentials_file(&path, &existing, name, &creds)
 }
 
-/// Static keys in the credentials file come before credential_process in every
-/// SDK's chain: written under the name of a profile that runs credential_process,
-/// they would hide it, and fail everywhere once they expire. Only `--to` may.
-fn refuse_to_shadow(ctx: &Context, name: &str) -> Result<()> {
-    let config = crate::config::ConfigFile::load(&crate::config::config_path(ctx)?)?;
-    if config
-        .profile(name)
-        .is_some_and(|p| p.get("credential_process").is_some())
-    {
+/// A section name botocore reads back as this profile: not empty, no brackets or
+/// line breaks, no white space around it (configparser keeps it in the name), and
+/// not `DEFAULT`, whose keys configparser hands to every profile in the file.
+fn check_name(name: &str) -> Result<()> {
+    let bad = name.is_empty()
+        || name.contains(['[', ']'])
+        || name.chars().any(|c| c.is_control())
+        || crate::ini::py_strip(name) != name
+        || name == "DEFAULT";
+    if bad {
         return Err(Error::Usage(format!(
-            "[{name}] in the credentials file would hide [{}]'s credential_process from every SDK until removed; \
-             pass --to NAME (for example --to {name}-static), or --to {name} to do it anyway",
-            crate::config::profile_header(name)
+            "--to {name:?}: not a profile name the credentials file can hold (no brackets, \
+             control characters or surrounding spaces, and not DEFAULT)"
         )));
     }
     Ok(())
+}
+
+/// Whether profile `name` gets credentials from IAM Identity Center or a
+/// credential_process: static keys of the same name would take precedence over
+/// them (the Go SDK v2 and Terraform prefer the credentials file) and fail an hour
+/// later.
+fn protected(config: &ConfigFile, name: &str) -> Option<&'static str> {
+    let section = config.profile(name)?;
+    if section.has("credential_process") {
+        return Some("credential_process");
+    }
+    const SSO_KEYS: [&str; 10] = [
+        "sso_session",
+        "sso_start_url",
+        "sso_region",
+        "sso_account_id",
+        "sso_role_name",
+        "sso_helper_session",
+        "sso_helper_start_url",
+        "sso_helper_region",
+        "sso_helper_account_id",
+        "sso_helper_role_name",
+    ];
+    SSO_KEYS
+        .iter()
+        .any(|k| section.has(k))
+        .then_some("IAM Identity Center (sso_* settings)")
+}
+
+/// Refuses to write static keys under a profile that gets its credentials another
+/// way, with a complete command that writes them under a free name instead.
+fn refuse_to_shadow(config: &ConfigFile, name: &str, profile: &str, opts: &Options) -> Result<()> {
+    let Some(source) = protected(config, name) else {
+        return Ok(());
+    };
+    let free = (1..)
+        .map(|i| match i {
+            1 => format!("{name}-static"),
+            n => format!("{name}-static{n}"),
+        })
+        .find(|n| config.profile(n).is_none())
+        .expect("some name is free");
+    let mut command = format!(
+        "sso-helper export --profile {} --format credentials --to {}",
+        shell_quote(profile),
+        shell_quote(&free)
+    );
+    if let Some(store) = &opts.token_store {
+        command.push_str(&format!(" --token-store {store}"));
+    }
+    Err(Error::Usage(format!(
+        "[{}] gets its credentials from {source}: static keys under [{name}] in the shared \
+         credentials file would take precedence for the Go SDK and Terraform, and fail once they \
+         expire; write them under another name: `{command}`",
+        crate::config::profile_header(name)
+    )))
+}
+
+/// `$AWS_SHARED_CREDENTIALS_FILE` (with `~` expanded) or `~/.aws/credentials`.
+fn credentials_path(ctx: &Context) -> Result<std::path::PathBuf> {
+    match ctx.var("AWS_SHARED_CREDENTIALS_FILE") {
+        Some(p) => expand_tilde(ctx, p),
+        None => Ok(aws_dir(ctx)?.join("credentials")),
+    }
+}
+
+/// The credentials file's text (empty when it does not exist); a file botocore
+/// cannot read is not touched.
+fn read_credentials(path: &std::path::Path) -> Result<String> {
+    let text = match std::fs::read(path) {
+        Ok(bytes) => String::from_utf8(bytes).map_err(|_| {
+            Error::config(path, "the file is not valid UTF-8", "save it as UTF-8 text")
+        })?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(source) => {
+            return Err(Error::Io {
+                action: "read",
+                path: path.to_path_buf(),
+                source,
+            });
+        }
+    };
+    crate::ini::headers(&text).map_err(|e| {
+        Error::config(
+            path,
+            e.to_string(),
+            "fix the file first (the AWS CLI and boto3 cannot read it either); it was not changed",
+        )
+    })?;
+    Ok(text)
 }
 
 /// The credentials as shell statements (or JSON).
@@ -75,32 +164,17 @@ fn single_quoted(v: &str) -> String {
 }
 
 /// Writes `[name]` into the shared credentials file, keeping every other profile
-/// and line; backup first, atomic, mode 0600.
-fn write_credentials_file(ctx: &Context, name: &str, c: &RoleCredentials) -> Result<String> {
-    if name.is_empty() || name.contains(['[', ']', '\n', '\r']) {
-        return Err(Error::Usage(format!(
-            "--to {name}: not a usable profile name"
-        )));
-    }
-    let path = match ctx.var("AWS_SHARED_CREDENTIALS_FILE") {
-        Some(p) => expand_tilde(ctx, p)?,
-        None => aws_dir(ctx)?.join("credentials"),
-    };
-    let existing = match std::fs::read_to_string(&path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-        Err(source) => {
-            return Err(Error::Io {
-                action: "read",
-                path,
-                source,
-            });
-        }
-    };
+/// and line; one backup (`PATH.bak`), atomic, mode 0600.
+fn write_credentials_file(
+    path: &std::path::Path,
+    existing: &str,
+    name: &str,
+    c: &RoleCredentials,
+) -> Result<String> {
     let section = vec![
         format!("[{name}]"),
         format!(
-            "# written by sso-helper export; expires {} — run it again for fresh credentials",
+            "# written by sso-helper export; expires {}; run it again for fresh credentials",
             format_utc(c.expiration)
         ),
         format!("aws_access_key_id = {}", c.access_key_id),
@@ -108,8 +182,13 @@ fn write_credentials_file(ctx: &Context, name: &str, c: &RoleCredentials) -> Res
         format!("aws_session_token = {}", c.session_token.expose()),
         format!("aws_account_id = {}", c.account_id),
     ];
-    let text = merge_section(&existing, name, &section);
-    let backup = crate::textfile::rewrite_with_backup(&path, &text, ctx.now(), Some(0o600))?;
+    let text = merge_section(existing, name, &section)?;
+    let backup = crate::textfile::rewrite_with_backup(
+        path,
+        &text,
+        crate::textfile::Backup::Single,
+        Some(0o600),
+    )?;
     let backup = backup.map_or(String::new(), |b| format!("; backup: {}", b.display()));
     Ok(format!(
         "wrote profile [{name}] to {}{backup}; the credentials expire {}",
@@ -119,60 +198,55 @@ fn write_credentials_file(ctx: &Context, name: &str, c: &RoleCredentials) -> Res
 }
 
 /// `existing` with section `[name]` replaced by `section` (or appended when it is
-/// not there); every other line stays as it was.
-fn merge_section(existing: &str, name: &str, section: &[String]) -> String {
-    let is_header = |l: &str| l.trim_start().starts_with('[');
-    let is_ours = |l: &str| {
-        let t = l.trim();
-        t.starts_with('[') && t.ends_with(']') && t[1..t.len() - 1].trim() == name
-    };
+/// not there); every other line stays as it was. Sections are found as botocore
+/// finds them (`ini::headers`), so a `[name]` inside a value is not one.
+fn merge_section(existing: &str, name: &str, section: &[String]) -> Result<String> {
+    let headers = crate::ini::headers(existing).map_err(|e| Error::Config {
+        file: "the credentials file".into(),
+        message: e.to_string(),
+        hint: "fix the file first".into(),
+    })?;
     let newline = if existing.contains("\r\n") {
         "\r\n"
     } else {
         "\n"
     };
-    let lines: Vec<&str> = existing.lines().collect();
+    let lines: Vec<&str> = crate::ini::lines(existing).map(|(_, l)| l).collect();
     let mut out: Vec<String> = Vec::new();
-    let mut i = 0;
-    let mut replaced = false;
-    while i < lines.len() {
-        if !replaced && is_ours(lines[i]) {
+    let ours = headers.iter().position(|(n, _)| n == name);
+    match ours {
+        Some(i) => {
+            let start = headers[i].1 - 1;
+            let end = headers.get(i + 1).map_or(lines.len(), |(_, l)| l - 1);
+            out.extend(lines[..start].iter().map(|l| l.to_string()));
             out.extend(section.iter().cloned());
-            i += 1;
-            let start = i;
-            while i < lines.len() && !is_header(lines[i]) {
-                i += 1;
-            }
             // Comments and blank lines just before the next section belong to it.
             let is_loose = |l: &str| {
                 let t = l.trim();
                 t.is_empty() || t.starts_with('#') || t.starts_with(';')
             };
-            let mut keep_from = i;
-            while i < lines.len() && keep_from > start && is_loose(lines[keep_from - 1]) {
+            let mut keep_from = end;
+            while end < lines.len() && keep_from > start + 1 && is_loose(lines[keep_from - 1]) {
                 keep_from -= 1;
             }
-            if i < lines.len() {
-                if keep_from == i || !lines[keep_from].trim().is_empty() {
+            if end < lines.len() {
+                if keep_from == end || !lines[keep_from].trim().is_empty() {
                     out.push(String::new());
                 }
-                out.extend(lines[keep_from..i].iter().map(|l| l.to_string()));
+                out.extend(lines[keep_from..].iter().map(|l| l.to_string()));
             }
-            replaced = true;
-            continue;
         }
-        out.push(lines[i].to_string());
-        i += 1;
-    }
-    if !replaced {
-        if out.last().is_some_and(|l| !l.trim().is_empty()) {
-            out.push(String::new());
+        None => {
+            out.extend(lines.iter().map(|l| l.to_string()));
+            if out.last().is_some_and(|l| !l.trim().is_empty()) {
+                out.push(String::new());
+            }
+            out.extend(section.iter().cloned());
         }
-        out.extend(section.iter().cloned());
     }
     let mut text = out.join(newline);
     text.push_str(newline);
-    text
+    Ok(text)
 }
 
 #[cfg(test)]
@@ -209,21 +283,21 @@ mod tests {
         let existing =
             "# top\n[default]\naws_access_key_id = A\n\n[dev]\nk = old\nx = y\n\n[other]\nk = o\n";
         assert_eq!(
-            merge_section(existing, "dev", &section),
+            merge_section(existing, "dev", &section).unwrap(),
             "# top\n[default]\naws_access_key_id = A\n\n[dev]\nk = new\n\n[other]\nk = o\n"
         );
         assert_eq!(
-            merge_section("[a]\nk = 1", "dev", &section),
+            merge_section("[a]\nk = 1", "dev", &section).unwrap(),
             "[a]\nk = 1\n\n[dev]\nk = new\n"
         );
-        assert_eq!(merge_section("", "dev", &section), "[dev]\nk = new\n");
+        assert_eq!(merge_section("", "dev", &section).unwrap(), "[dev]\nk = new\n");
         assert_eq!(
-            merge_section("[a]\r\nk = 1\r\n", "dev", &section),
+            merge_section("[a]\r\nk = 1\r\n", "dev", &section).unwrap(),
             "[a]\r\nk = 1\r\n\r\n[dev]\r\nk = new\r\n"
         );
         // Last section replaced: nothing after it.
         assert_eq!(
-            merge_section("[dev]\nk = old\n", "dev", &section),
+            merge_section("[dev]\nk = old\n", "dev", &section).unwrap(),
             "[dev]\nk = new\n"
         );
     }

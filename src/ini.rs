@@ -165,7 +165,7 @@ fn is_py_line_break(c: char) -> bool {
 }
 
 /// The file's lines with Python's universal newlines: (1-based number, text).
-fn lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
+pub fn lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
     let bytes = text.as_bytes();
     let mut start = 0;
     let mut number = 0;
@@ -252,6 +252,24 @@ pub fn parse_filtered(
         .collect())
 }
 
+/// Every section header of a file botocore reads, `[DEFAULT]` included: its name
+/// and 1-based line, in file order. For rewriting one section of a file.
+pub fn headers(text: &str) -> Result<Vec<(String, usize)>, ParseError> {
+    if text.starts_with('\u{feff}') {
+        return Err(ParseError {
+            line: 1,
+            kind: ErrorKind::ByteOrderMark,
+        });
+    }
+    let mut parser = Parser::new(text);
+    parser.run(&|_| false)?;
+    Ok(parser
+        .headers
+        .into_iter()
+        .map(|(name, line)| (name.to_string(), line))
+        .collect())
+}
+
 /// Every section with only its own keys (for the `[DEFAULT]` check above).
 fn every_section(text: &str) -> Result<Vec<RawSection>, ParseError> {
     let mut parser = Parser::new(text);
@@ -288,6 +306,8 @@ struct Parser<'t> {
     section_count: usize,
     /// The current section's keys (cleared at each header).
     keys: KeySet<'t>,
+    /// Every header line: (name, line).
+    headers: Vec<(&'t str, usize)>,
     /// A line botocore would report only at the end (configparser collects
     /// `ParsingError`s); the file is refused either way.
     first_error: Option<ParseError>,
@@ -312,6 +332,7 @@ impl<'t> Parser<'t> {
             section_names: HashSet::default(),
             section_count: 0,
             keys: KeySet::default(),
+            headers: Vec::new(),
             first_error: None,
         }
     }
@@ -373,6 +394,7 @@ impl<'t> Parser<'t> {
             if let Some(name) = section_header(value) {
                 self.close(open.take(), current);
                 self.keys.clear();
+                self.headers.push((name, number));
                 if name == "DEFAULT" {
                     current = Current::Default;
                 } else {

@@ -1,8 +1,11 @@
 //! Replacing a user's text file (the AWS config, the shared credentials file) the
-//! careful way: the original is first copied to `PATH.bak-YYYYMMDDHHMMSS` (0600),
-//! then the new text goes to a temp file in the same directory, is flushed to disk
-//! and renamed over the original, so a reader sees the old file or the new one and
-//! never half of either. The original's permissions are kept (0600 for a new file).
+//! careful way: the original is first copied to a backup (0600) — a new
+//! `PATH.bak-YYYYMMDDHHMMSS` each time for the config, which `configure` changes
+//! rarely; the one `PATH.bak`, replaced, for the credentials file, which `export`
+//! may rewrite every hour — then the new text goes to a temp file in the same
+//! directory, is flushed to disk and renamed over the original, so a reader sees
+//! the old file or the new one and never half of either. The original's
+//! permissions are kept (0600 for a new file).
 
 use std::fs;
 use std::io::Write;
@@ -16,10 +19,19 @@ use crate::error::{Error, Result};
 /// the backup's path, or `None` when the file did not exist (it is then created,
 /// with any missing parent directory 0700). A symbolic link is followed: the file it
 /// points at is replaced and the link stays; the backup sits next to `path`.
+/// Which backup a rewrite keeps.
+#[derive(Clone, Copy, Debug)]
+pub enum Backup {
+    /// A new `PATH.bak-YYYYMMDDHHMMSS` (UTC) each time, never overwritten.
+    Timestamped(OffsetDateTime),
+    /// The one `PATH.bak`, replaced each time.
+    Single,
+}
+
 pub fn rewrite_with_backup(
     path: &Path,
     new_text: &str,
-    now: OffsetDateTime,
+    policy: Backup,
     force_mode: Option<u32>,
 ) -> Result<Option<PathBuf>> {
     let original = match fs::read(path) {
@@ -40,7 +52,11 @@ pub fn rewrite_with_backup(
     let (backup, mode) = match &original {
         Some(bytes) => {
             let mode = file_mode(&target).map_err(Error::io("read the permissions of", &target))?;
-            (Some(write_backup(path, bytes, now)?), mode)
+            let backup = match policy {
+                Backup::Timestamped(now) => write_backup(path, bytes, now)?,
+                Backup::Single => write_single_backup(path, bytes)?,
+            };
+            (Some(backup), mode)
         }
         None => {
             create_private_dir(&dir).map_err(Error::io("create the directory", &dir))?;
@@ -83,6 +99,39 @@ pub fn backup_name(path: &Path, now: OffsetDateTime, attempt: u32) -> PathBuf {
         name.push(format!("-{attempt}"));
     }
     PathBuf::from(name)
+}
+
+/// `PATH.bak`, replaced atomically (0600).
+fn write_single_backup(path: &Path, bytes: &[u8]) -> Result<PathBuf> {
+    let mut name = path.as_os_str().to_owned();
+    name.push(".bak");
+    let backup = PathBuf::from(name);
+    let dir = match backup.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let tmp = dir.join(format!(
+        ".{}.{}.{:x}.tmp",
+        backup.file_name().and_then(|n| n.to_str()).unwrap_or("backup"),
+        std::process::id(),
+        OffsetDateTime::now_utc().unix_timestamp_nanos() as u64
+    ));
+    let result = (|| {
+        let mut f = new_file(&tmp, 0o600)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        drop(f);
+        fs::rename(&tmp, &backup)
+    })();
+    if let Err(source) = result {
+        let _ = fs::remove_file(&tmp);
+        return Err(Error::Io {
+            action: "write the backup",
+            path: backup,
+            source,
+        });
+    }
+    Ok(backup)
 }
 
 fn write_backup(path: &Path, bytes: &[u8], now: OffsetDateTime) -> Result<PathBuf> {
@@ -218,14 +267,14 @@ mod tests {
             use std::os::unix::fs::PermissionsExt;
             fs::set_permissions(&path, fs::Permissions::from_mode(0o640)).unwrap();
         }
-        let backup = rewrite_with_backup(&path, "new\n", NOW, None)
+        let backup = rewrite_with_backup(&path, "new\n", Backup::Timestamped(NOW), None)
             .unwrap()
             .unwrap();
         assert_eq!(backup, backup_name(&path, NOW, 1));
         assert_eq!(fs::read_to_string(&path).unwrap(), "new\n");
         assert_eq!(fs::read_to_string(&backup).unwrap(), "old\r\n");
         // A second rewrite in the same second keeps the first backup.
-        let second = rewrite_with_backup(&path, "newer\n", NOW, None)
+        let second = rewrite_with_backup(&path, "newer\n", Backup::Timestamped(NOW), None)
             .unwrap()
             .unwrap();
         assert_eq!(second, backup_name(&path, NOW, 2));
@@ -253,10 +302,29 @@ mod tests {
     }
 
     #[test]
+    fn a_single_backup_is_replaced_each_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("credentials");
+        fs::write(&path, "one\n").unwrap();
+        let b1 = rewrite_with_backup(&path, "two\n", Backup::Single, Some(0o600))
+            .unwrap()
+            .unwrap();
+        let b2 = rewrite_with_backup(&path, "three\n", Backup::Single, Some(0o600))
+            .unwrap()
+            .unwrap();
+        assert_eq!(b1, b2);
+        assert_eq!(b1, dir.path().join("credentials.bak"));
+        assert_eq!(fs::read_to_string(&b1).unwrap(), "two\n");
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 2);
+        #[cfg(unix)]
+        assert_eq!(mode(&b1), 0o600);
+    }
+
+    #[test]
     fn a_new_file_gets_no_backup_and_private_modes() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("a/b/config");
-        assert_eq!(rewrite_with_backup(&path, "x\n", NOW, None).unwrap(), None);
+        assert_eq!(rewrite_with_backup(&path, "x\n", Backup::Timestamped(NOW), None).unwrap(), None);
         assert_eq!(fs::read_to_string(&path).unwrap(), "x\n");
         #[cfg(unix)]
         {
@@ -274,7 +342,7 @@ mod tests {
         let link = dir.path().join("config");
         fs::write(&real, "old\n").unwrap();
         std::os::unix::fs::symlink(&real, &link).unwrap();
-        let backup = rewrite_with_backup(&link, "new\n", NOW, None)
+        let backup = rewrite_with_backup(&link, "new\n", Backup::Timestamped(NOW), None)
             .unwrap()
             .unwrap();
         assert!(
@@ -292,7 +360,7 @@ mod tests {
     fn errors_name_the_file() {
         let dir = tempfile::tempdir().unwrap();
         // A directory where the file should be: it cannot be read as a file.
-        let e = rewrite_with_backup(dir.path(), "x", NOW, None).unwrap_err();
+        let e = rewrite_with_backup(dir.path(), "x", Backup::Timestamped(NOW), None).unwrap_err();
         assert!(matches!(e, Error::Io { .. }), "{e}");
         assert!(e.to_string().contains(&dir.path().display().to_string()));
     }

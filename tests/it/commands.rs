@@ -172,10 +172,16 @@ fn export_formats() {
     // The env lines work in a real shell.
     let sh = std::process::Command::new("sh")
         .arg("-c")
-        .arg(format!("{}\nprintf %s \"$AWS_ACCESS_KEY_ID\"", out.stdout))
+        .arg(format!(
+            "{}\nprintf '%s %s' \"$AWS_ACCESS_KEY_ID\" \"$AWS_ACCOUNT_ID\"",
+            out.stdout
+        ))
         .output()
         .unwrap();
-    assert_eq!(String::from_utf8_lossy(&sh.stdout), key);
+    assert_eq!(
+        String::from_utf8_lossy(&sh.stdout),
+        format!("{key} 111111111111")
+    );
     let fish = env.run(&["export", "--profile", "dev-sso", "--format", "fish"]);
     assert!(
         fish.ok()
@@ -188,6 +194,8 @@ fn export_formats() {
             .stdout
             .starts_with(&format!("$Env:AWS_ACCESS_KEY_ID = '{key}'"))
     );
+    assert!(ps.stdout.contains("$Env:AWS_ACCOUNT_ID = '111111111111'"));
+    assert!(fish.stdout.contains("set -gx AWS_ACCOUNT_ID '111111111111';"));
     let j = env
         .run(&["export", "--profile", "dev-sso", "--format", "json"])
         .json();
@@ -204,51 +212,54 @@ fn export_to_the_shared_credentials_file_keeps_everything_else() {
     let mut env = TestEnv::new();
     env.standard_config();
     let path = env.aws("credentials");
-    let original = "# my keys\n[default]\naws_access_key_id = AKIADEFAULT\naws_secret_access_key = keep-me\n\n[dev-sso]\naws_access_key_id = OLD\n\n[zeta]\nregion = x\n";
+    let original = "# my keys\n[default]\naws_access_key_id = AKIADEFAULT\naws_secret_access_key = keep-me\n\n[mine]\naws_access_key_id = OLD\n  [continued value, not a section]\n\n[zeta]\nregion = x\n";
     std::fs::write(&path, original).unwrap();
-    let out = env.run(&["export", "--profile", "dev-sso", "--format", "credentials"]);
+    let out = env.run(&[
+        "export", "--profile", "dev-sso", "--format", "credentials", "--to", "mine",
+    ]);
     out.ok();
     assert!(
-        out.stdout.contains("wrote profile [dev-sso]") && out.stdout.contains("backup: "),
+        out.stdout.contains("wrote profile [mine]") && out.stdout.contains("backup: "),
         "{}",
         out.stdout
     );
     let key = issued_keys(&env.standin)[0].clone();
     let text = std::fs::read_to_string(&path).unwrap();
-    assert!(text.starts_with("# my keys\n[default]\naws_access_key_id = AKIADEFAULT\naws_secret_access_key = keep-me\n\n[dev-sso]\n"), "{text}");
+    assert!(text.starts_with("# my keys\n[default]\naws_access_key_id = AKIADEFAULT\naws_secret_access_key = keep-me\n\n[mine]\n"), "{text}");
     assert!(
-        text.contains(&format!("aws_access_key_id = {key}")) && !text.contains("OLD"),
+        text.contains(&format!("aws_access_key_id = {key}"))
+            && text.contains("aws_account_id = 111111111111")
+            && !text.contains("OLD"),
         "{text}"
     );
     assert!(text.ends_with("[zeta]\nregion = x\n"), "{text}");
+    assert!(text.is_ascii(), "botocore reads it in the system's code page on Windows");
+    // A second run keeps one backup, of the file as it was just before.
+    env.run(&[
+        "export", "--profile", "dev-sso", "--format", "credentials", "--to", "mine",
+    ])
+    .ok();
     let backups: Vec<_> = std::fs::read_dir(env.aws(""))
         .unwrap()
         .flatten()
         .filter(|e| {
             e.file_name()
                 .to_string_lossy()
-                .starts_with("credentials.bak")
+                .starts_with("credentials.")
         })
         .collect();
-    assert_eq!(backups.len(), 1);
-    assert_eq!(
-        std::fs::read_to_string(backups[0].path()).unwrap(),
-        original
-    );
+    assert_eq!(backups.len(), 1, "{backups:?}");
+    assert_eq!(std::fs::read_to_string(backups[0].path()).unwrap(), text);
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        assert_eq!(
-            std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
-            0o600
-        );
+        for p in [&path, &backups[0].path()] {
+            assert_eq!(
+                std::fs::metadata(p).unwrap().permissions().mode() & 0o777,
+                0o600
+            );
+        }
     }
-    // Under the name of a profile that runs credential_process it would hide it.
-    env.run(&["export", "--profile", "dev", "--format", "credentials"])
-        .fails(
-            2,
-            &["would hide [profile dev]'s credential_process", "--to"],
-        );
     // --to and $AWS_SHARED_CREDENTIALS_FILE.
     let elsewhere = env.home().join("creds.ini");
     env.set(
@@ -270,6 +281,52 @@ fn export_to_the_shared_credentials_file_keeps_everything_else() {
             .unwrap()
             .starts_with("[static-dev]\n")
     );
+}
+
+/// Static keys in the credentials file win over the config's SSO settings and
+/// credential_process in the Go SDK and Terraform: export never writes them under
+/// the name of a profile that gets credentials either way, and says where to.
+#[test]
+fn export_never_shadows_sso_or_credential_process() {
+    let env = TestEnv::new();
+    env.standard_config();
+    for (profile, to, source) in [
+        ("dev-sso", None, "IAM Identity Center"),
+        ("dev", None, "credential_process"),
+        ("admin", None, "credential_process"),
+        ("dev-sso", Some("legacy"), "IAM Identity Center"),
+        ("dev-sso", Some("dev"), "credential_process"),
+    ] {
+        let mut args = vec!["export", "--profile", profile, "--format", "credentials"];
+        if let Some(t) = to {
+            args.extend(["--to", t]);
+        }
+        let run = env.run(&args);
+        run.fails(2, &[source, "sso-helper export --profile"]);
+        assert!(env.standin.requests().is_empty(), "refused before any request");
+        assert!(!env.aws("credentials").exists());
+    }
+    // The command it suggests works as printed.
+    let run = env.run(&["export", "--profile", "dev-sso", "--format", "credentials"]);
+    let hint = run.stderr.split('`').nth(1).unwrap().to_string();
+    assert_eq!(
+        hint,
+        "sso-helper export --profile dev-sso --format credentials --to dev-sso-static"
+    );
+    let bin_dir = std::path::Path::new(BIN).parent().unwrap();
+    let mut cmd = env.command("sh", &["-c", &hint]);
+    cmd.env(
+        "PATH",
+        format!("{}:{}:/usr/bin:/bin", bin_dir.display(), TestEnv::browser_dir().display()),
+    );
+    env.finish(cmd.output().unwrap()).ok();
+    let text = std::fs::read_to_string(env.aws("credentials")).unwrap();
+    assert!(text.starts_with("[dev-sso-static]\n"), "{text}");
+    // Names the file cannot hold as a profile.
+    for bad in ["DEFAULT", " spaced", "a]b"] {
+        env.run(&["export", "--profile", "dev-sso", "--format", "credentials", "--to", bad])
+            .fails(2, &["not a profile name"]);
+    }
 }
 
 #[test]
