@@ -499,12 +499,18 @@ impl ConfigFile {
             [only] => Some(self.session(only)),
             several => {
                 let why = match self.profile(profile) {
-                    Some(_) => format!("[{}] has no IAM Identity Center settings", profile_header(profile)),
+                    Some(_) => format!(
+                        "[{}] has no IAM Identity Center settings",
+                        profile_header(profile)
+                    ),
                     None => format!("there is no [{}] profile", profile_header(profile)),
                 };
                 Some(Err(Error::config(
                     &self.path,
-                    format!("{why}, and the file has {} sso-sessions to choose from", several.len()),
+                    format!(
+                        "{why}, and the file has {} sso-sessions to choose from",
+                        several.len()
+                    ),
                     format!(
                         "pass one with --sso-session ({}), or a profile with --profile",
                         crate::suggest::some_of(several, 8)

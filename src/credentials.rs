@@ -18,7 +18,7 @@ use crate::lock::{Guard, Locks};
 use crate::login::{self, LoginOptions};
 use crate::oidc::Oidc;
 use crate::portal::{Portal, RoleCredentials, is_unauthorized};
-use crate::store::{FileStore, RoleKey, Store};
+use crate::store::{FileStore, RoleIndex, RoleKey, Store};
 use crate::token::{Flow, Token};
 
 /// Cached role credentials are served only with at least this much left: botocore
@@ -470,6 +470,10 @@ impl<'c> Session<'c> {
         }
         .map_err(|e| self.role_error(e, target))?;
         store.save_role_credentials(&key, &creds)?;
+        if let Err(e) = RoleIndex::new(&self.aws).add(&key) {
+            // The credentials are good; only a later logout would miss them.
+            ctx.debug(|| format!("could not record the cached role: {e}"));
+        }
         Ok(creds)
     }
 }
@@ -638,13 +642,26 @@ impl Session<'_> {
         if store.name() != "file" && !tokens.is_empty() {
             file_store.delete_token(session)?;
         }
-        let keys = self.role_keys(session);
-        for (_, key) in &keys {
+        // The roles the config names, and every role sso-helper cached for the
+        // session (also those the config no longer names).
+        let index = RoleIndex::new(&self.aws);
+        let mut keys: Vec<RoleKey> = self
+            .role_keys(session)
+            .into_iter()
+            .map(|(_, k)| k)
+            .collect();
+        for k in index.roles(session) {
+            if !keys.contains(&k) {
+                keys.push(k);
+            }
+        }
+        for key in &keys {
             store.delete_role_credentials(key)?;
             if store.name() != "file" {
                 file_store.delete_role_credentials(key)?;
             }
         }
+        index.clear(session)?;
         let what = if tokens.is_empty() {
             "no token was stored"
         } else {

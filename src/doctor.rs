@@ -172,8 +172,7 @@ fn run_checks(ctx: &Context, opts: &Options) -> Vec<Check> {
         Ok(config) => {
             let from_env = ctx.var("AWS_CONFIG_FILE").is_some();
             checks.push(config_check(config, from_env));
-            let (mut profile_checks, mut target) =
-                profile_check(config, &profile, profile_source);
+            let (mut profile_checks, mut target) = profile_check(config, &profile, profile_source);
             // No --profile, and one without SSO settings: the only sso-session.
             if target.is_none()
                 && opts.profile.is_none()
@@ -302,7 +301,10 @@ fn run_checks(ctx: &Context, opts: &Options) -> Vec<Check> {
             };
             let mut hint = match (&target.session.name, target.by_session) {
                 (Some(name), true) => {
-                    format!("sso-helper login --sso-session {}", config::shell_quote(name))
+                    format!(
+                        "sso-helper login --sso-session {}",
+                        config::shell_quote(name)
+                    )
                 }
                 _ => format!(
                     "sso-helper login --profile {}",

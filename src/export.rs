@@ -290,7 +290,10 @@ mod tests {
             merge_section("[a]\nk = 1", "dev", &section).unwrap(),
             "[a]\nk = 1\n\n[dev]\nk = new\n"
         );
-        assert_eq!(merge_section("", "dev", &section).unwrap(), "[dev]\nk = new\n");
+        assert_eq!(
+            merge_section("", "dev", &section).unwrap(),
+            "[dev]\nk = new\n"
+        );
         assert_eq!(
             merge_section("[a]\r\nk = 1\r\n", "dev", &section).unwrap(),
             "[a]\r\nk = 1\r\n\r\n[dev]\r\nk = new\r\n"

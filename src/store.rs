@@ -282,6 +282,85 @@ impl Store for FileStore {
     }
 }
 
+/// Which roles sso-helper has cached credentials for, per session, so that
+/// `logout` deletes them all — also those of roles the config no longer names.
+/// One small file per (session, account, role) under
+/// `~/.aws/sso-helper/roles/<sha1 of the session's cache key>/`, holding the
+/// account id and role name only (no secret); written when credentials are cached,
+/// never read on the warm path. One file per role: roles cache in parallel
+/// without a read-modify-write race.
+pub struct RoleIndex {
+    dir: PathBuf,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RoleIndexEntry {
+    account_id: String,
+    role_name: String,
+}
+
+impl RoleIndex {
+    pub fn new(aws_dir: &Path) -> RoleIndex {
+        RoleIndex {
+            dir: aws_dir.join("sso-helper").join("roles"),
+        }
+    }
+
+    fn session_dir(&self, session: &SsoSession) -> PathBuf {
+        self.dir.join(sha1_hex(session.cache_key()))
+    }
+
+    /// Records that `key`'s credentials are cached.
+    pub fn add(&self, key: &RoleKey) -> Result<()> {
+        let file = self.session_dir(&key.session).join(format!(
+            "{}.json",
+            sha1_hex(&format!("{}\n{}", key.account_id, key.role_name))
+        ));
+        if file.exists() {
+            return Ok(());
+        }
+        write_json(
+            &file,
+            &RoleIndexEntry {
+                account_id: key.account_id.clone(),
+                role_name: key.role_name.clone(),
+            },
+        )
+    }
+
+    /// Every role recorded for `session`.
+    pub fn roles(&self, session: &SsoSession) -> Vec<RoleKey> {
+        let Ok(entries) = fs::read_dir(self.session_dir(session)) else {
+            return Vec::new();
+        };
+        entries
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().ends_with(".json"))
+            .filter_map(|e| read_json::<RoleIndexEntry>(&e.path()))
+            .map(|e| RoleKey {
+                session: session.clone(),
+                account_id: e.account_id,
+                role_name: e.role_name,
+            })
+            .collect()
+    }
+
+    /// Forgets `session`'s roles (after their credentials are deleted).
+    pub fn clear(&self, session: &SsoSession) -> Result<()> {
+        let dir = self.session_dir(session);
+        match fs::remove_dir_all(&dir) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(source) => Err(Error::Io {
+                action: "delete",
+                path: dir,
+                source,
+            }),
+        }
+    }
+}
+
 pub fn sha1_hex(s: &str) -> String {
     let digest = Sha1::digest(s.as_bytes());
     digest.iter().map(|b| format!("{b:02x}")).collect()

@@ -112,7 +112,10 @@ fn write_single_backup(path: &Path, bytes: &[u8]) -> Result<PathBuf> {
     };
     let tmp = dir.join(format!(
         ".{}.{}.{:x}.tmp",
-        backup.file_name().and_then(|n| n.to_str()).unwrap_or("backup"),
+        backup
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("backup"),
         std::process::id(),
         OffsetDateTime::now_utc().unix_timestamp_nanos() as u64
     ));
@@ -324,7 +327,10 @@ mod tests {
     fn a_new_file_gets_no_backup_and_private_modes() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("a/b/config");
-        assert_eq!(rewrite_with_backup(&path, "x\n", Backup::Timestamped(NOW), None).unwrap(), None);
+        assert_eq!(
+            rewrite_with_backup(&path, "x\n", Backup::Timestamped(NOW), None).unwrap(),
+            None
+        );
         assert_eq!(fs::read_to_string(&path).unwrap(), "x\n");
         #[cfg(unix)]
         {

@@ -195,7 +195,10 @@ fn export_formats() {
             .starts_with(&format!("$Env:AWS_ACCESS_KEY_ID = '{key}'"))
     );
     assert!(ps.stdout.contains("$Env:AWS_ACCOUNT_ID = '111111111111'"));
-    assert!(fish.stdout.contains("set -gx AWS_ACCOUNT_ID '111111111111';"));
+    assert!(
+        fish.stdout
+            .contains("set -gx AWS_ACCOUNT_ID '111111111111';")
+    );
     let j = env
         .run(&["export", "--profile", "dev-sso", "--format", "json"])
         .json();
@@ -215,7 +218,13 @@ fn export_to_the_shared_credentials_file_keeps_everything_else() {
     let original = "# my keys\n[default]\naws_access_key_id = AKIADEFAULT\naws_secret_access_key = keep-me\n\n[mine]\naws_access_key_id = OLD\n  [continued value, not a section]\n\n[zeta]\nregion = x\n";
     std::fs::write(&path, original).unwrap();
     let out = env.run(&[
-        "export", "--profile", "dev-sso", "--format", "credentials", "--to", "mine",
+        "export",
+        "--profile",
+        "dev-sso",
+        "--format",
+        "credentials",
+        "--to",
+        "mine",
     ]);
     out.ok();
     assert!(
@@ -233,20 +242,25 @@ fn export_to_the_shared_credentials_file_keeps_everything_else() {
         "{text}"
     );
     assert!(text.ends_with("[zeta]\nregion = x\n"), "{text}");
-    assert!(text.is_ascii(), "botocore reads it in the system's code page on Windows");
+    assert!(
+        text.is_ascii(),
+        "botocore reads it in the system's code page on Windows"
+    );
     // A second run keeps one backup, of the file as it was just before.
     env.run(&[
-        "export", "--profile", "dev-sso", "--format", "credentials", "--to", "mine",
+        "export",
+        "--profile",
+        "dev-sso",
+        "--format",
+        "credentials",
+        "--to",
+        "mine",
     ])
     .ok();
     let backups: Vec<_> = std::fs::read_dir(env.aws(""))
         .unwrap()
         .flatten()
-        .filter(|e| {
-            e.file_name()
-                .to_string_lossy()
-                .starts_with("credentials.")
-        })
+        .filter(|e| e.file_name().to_string_lossy().starts_with("credentials."))
         .collect();
     assert_eq!(backups.len(), 1, "{backups:?}");
     assert_eq!(std::fs::read_to_string(backups[0].path()).unwrap(), text);
@@ -303,7 +317,10 @@ fn export_never_shadows_sso_or_credential_process() {
         }
         let run = env.run(&args);
         run.fails(2, &[source, "sso-helper export --profile"]);
-        assert!(env.standin.requests().is_empty(), "refused before any request");
+        assert!(
+            env.standin.requests().is_empty(),
+            "refused before any request"
+        );
         assert!(!env.aws("credentials").exists());
     }
     // The command it suggests works as printed.
@@ -317,15 +334,27 @@ fn export_never_shadows_sso_or_credential_process() {
     let mut cmd = env.command("sh", &["-c", &hint]);
     cmd.env(
         "PATH",
-        format!("{}:{}:/usr/bin:/bin", bin_dir.display(), TestEnv::browser_dir().display()),
+        format!(
+            "{}:{}:/usr/bin:/bin",
+            bin_dir.display(),
+            TestEnv::browser_dir().display()
+        ),
     );
     env.finish(cmd.output().unwrap()).ok();
     let text = std::fs::read_to_string(env.aws("credentials")).unwrap();
     assert!(text.starts_with("[dev-sso-static]\n"), "{text}");
     // Names the file cannot hold as a profile.
     for bad in ["DEFAULT", " spaced", "a]b"] {
-        env.run(&["export", "--profile", "dev-sso", "--format", "credentials", "--to", bad])
-            .fails(2, &["not a profile name"]);
+        env.run(&[
+            "export",
+            "--profile",
+            "dev-sso",
+            "--format",
+            "credentials",
+            "--to",
+            bad,
+        ])
+        .fails(2, &["not a profile name"]);
     }
 }
 
@@ -524,7 +553,10 @@ fn session_commands_use_the_only_sso_session() {
     let list = env.run(&["list"]).ok().stdout.clone();
     assert!(list.contains("111111111111"), "{list}");
     let configure = env.run(&["configure"]).ok().stdout.clone();
-    assert!(configure.contains("sso_helper_session = corp"), "{configure}");
+    assert!(
+        configure.contains("sso_helper_session = corp"),
+        "{configure}"
+    );
     let doctor = env.run(&["doctor"]);
     assert!(
         doctor.stdout.contains("only sso-session, \"corp\""),
@@ -544,12 +576,23 @@ fn session_commands_use_the_only_sso_session() {
     ));
     env.run(&["login"]).fails(
         2,
-        &["there is no [default] profile", "2 sso-sessions", "--sso-session (corp, other)"],
+        &[
+            "there is no [default] profile",
+            "2 sso-sessions",
+            "--sso-session (corp, other)",
+        ],
     );
-    env.run(&["configure"]).fails(2, &["needs --sso-session NAME", "(corp, other)"]);
+    env.run(&["configure"])
+        .fails(2, &["needs --sso-session NAME", "(corp, other)"]);
     // An unknown session lists the known ones and suggests the closest.
-    env.run(&["login", "--sso-session", "Corp"])
-        .fails(2, &["no [sso-session Corp]", "did you mean \"corp\"", "corp, other"]);
+    env.run(&["login", "--sso-session", "Corp"]).fails(
+        2,
+        &[
+            "no [sso-session Corp]",
+            "did you mean \"corp\"",
+            "corp, other",
+        ],
+    );
 }
 
 /// AWS_DEFAULT_PROFILE comes before AWS_PROFILE, as in botocore.
@@ -557,15 +600,57 @@ fn session_commands_use_the_only_sso_session() {
 fn aws_default_profile_comes_first() {
     let mut env = TestEnv::new();
     env.standard_config();
-    env.set("AWS_PROFILE", "legacy").set("AWS_DEFAULT_PROFILE", "dev-sso");
+    env.set("AWS_PROFILE", "legacy")
+        .set("AWS_DEFAULT_PROFILE", "dev-sso");
     let creds = env.run(&[]).json();
     assert_eq!(creds["AccountId"], "111111111111");
-    assert_eq!(
-        env.standin.issued_credentials()[0].role_name,
-        "ReadOnly"
-    );
+    assert_eq!(env.standin.issued_credentials()[0].role_name, "ReadOnly");
     let mut env = TestEnv::new();
     env.standard_config();
     env.set("AWS_PROFILE", "legacy");
     assert_eq!(env.run(&[]).json()["AccountId"], "222222222222");
+}
+
+/// After logout nothing sso-helper cached for the session is served: also the
+/// credentials of a role the config no longer names.
+#[test]
+fn logout_leaves_nothing_usable_even_for_roles_gone_from_the_config() {
+    let env = TestEnv::new();
+    logout_forgets_removed_roles(&env);
+}
+
+/// The same on the keychain store.
+#[test]
+fn logout_leaves_nothing_usable_in_the_keychain() {
+    let service = SecretService::start();
+    let mut env = TestEnv::new();
+    env.set("SSO_HELPER_TOKEN_STORE", "keychain")
+        .set("DBUS_SESSION_BUS_ADDRESS", &service.address);
+    logout_forgets_removed_roles(&env);
+}
+
+fn logout_forgets_removed_roles(env: &TestEnv) {
+    env.standard_config();
+    env.run(&["--profile", "dev-sso"]).ok();
+    env.run(&["--profile", "admin"]).ok();
+    // [profile admin] goes away; then the session is logged out.
+    let config = std::fs::read_to_string(env.aws("config")).unwrap();
+    let without_admin: String = {
+        let start = config.find("[profile admin]").unwrap();
+        let end = config[start..]
+            .find("\n\n")
+            .map_or(config.len(), |e| start + e + 2);
+        format!("{}{}", &config[..start], &config[end..])
+    };
+    env.write_config(&without_admin);
+    env.run(&["logout", "--sso-session", "corp"]).ok();
+    // It comes back: nothing cached is served, a sign-in is needed.
+    env.write_config(&config);
+    env.run(&["--profile", "admin", "--no-login"]).fails(3, &[]);
+    env.run(&["--profile", "dev-sso", "--no-login"])
+        .fails(3, &[]);
+    assert!(
+        !env.aws("sso-helper/roles").exists()
+            || files_under(&env.aws("sso-helper/roles")).is_empty()
+    );
 }

@@ -74,7 +74,8 @@ fn login_hints_name_the_same_target() {
         hints_work(&env, &failed),
         ["sso-helper login --sso-session corp"]
     );
-    env.run(&["list", "--sso-session", "corp", "--no-login"]).ok();
+    env.run(&["list", "--sso-session", "corp", "--no-login"])
+        .ok();
 
     // A layout-A profile from AWS_PROFILE: the hint names its target, with the
     // token store chosen by flag.
