@@ -162,7 +162,13 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<(Action, Args)>
             }
             Long(name) => match KNOWN_FLAGS.iter().find(|f| **f == name) {
                 Some(f) => f,
-                None => return Err(usage(arg.unexpected())),
+                None => {
+                    let name = name.split('=').next().unwrap_or(name);
+                    let suggestion = crate::suggest::closest(name, KNOWN_FLAGS.iter().copied())
+                        .map(|f| format!("; did you mean --{f}?"))
+                        .unwrap_or_default();
+                    return Err(Error::Usage(format!("unknown option --{name}{suggestion}")));
+                }
             },
             Value(v) if command.is_none() && !help => {
                 let v = v.string().map_err(usage)?;
@@ -170,11 +176,7 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<(Action, Args)>
                     help = true;
                     continue;
                 }
-                command = Some(Command::from_name(&v).ok_or_else(|| {
-                    Error::Usage(format!(
-                        "unknown command `{v}` (commands: login, logout, list, configure, export, status, doctor)"
-                    ))
-                })?);
+                command = Some(Command::from_name(&v).ok_or_else(|| unknown_command(&v))?);
                 continue;
             }
             Value(v) if help && command.is_none() => {
@@ -186,6 +188,9 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<(Action, Args)>
             }
             other => return Err(usage(other.unexpected())),
         };
+        if seen.contains(&flag) {
+            return Err(Error::Usage(format!("--{flag} is given twice")));
+        }
         seen.push(flag);
         let mut value = || -> Result<String> {
             let v = p.value().map_err(usage)?.string().map_err(usage)?;
@@ -268,6 +273,22 @@ const KNOWN_FLAGS: &[&str] = &[
     "flow",
     "token-store",
 ];
+
+/// An unknown command, with the closest known one and the list.
+fn unknown_command(v: &str) -> Error {
+    let names: Vec<&str> = Command::ALL
+        .iter()
+        .map(|c| c.name())
+        .filter(|n| !n.is_empty())
+        .collect();
+    let suggestion = crate::suggest::closest(v, names.iter().copied())
+        .map(|c| format!("did you mean {c}? "))
+        .unwrap_or_default();
+    Error::Usage(format!(
+        "unknown command `{v}` ({suggestion}commands: {})",
+        names.join(", ")
+    ))
+}
 
 fn one_of(flag: &str, v: String, allowed: &[&str]) -> Result<String> {
     if allowed.contains(&v.as_str()) {
@@ -606,8 +627,19 @@ mod tests {
     #[test]
     fn usage_errors() {
         for (args, needle) in [
-            (&["--bogus"][..], "--bogus"),
+            (&["--bogus"][..], "unknown option --bogus"),
+            (&["--profle", "x"], "did you mean --profile?"),
+            (&["--Profile=x"], "did you mean --profile?"),
             (&["frobnicate"], "unknown command `frobnicate`"),
+            (&["lgoin"], "did you mean login?"),
+            (
+                &["--profile", "a", "--profile", "b"],
+                "--profile is given twice",
+            ),
+            (
+                &["export", "--format", "env", "--format=json"],
+                "--format is given twice",
+            ),
             (&["--profile"], "--profile"),
             (&["login", "--no-login"], "`login` does not take --no-login"),
             (&["login", "extra"], "extra"),

@@ -202,6 +202,7 @@ fn run_checks(ctx: &Context, opts: &Options) -> Vec<Check> {
             checks.extend(profile_checks);
             checks.extend(helper_profiles_check(config, &profile));
             checks.extend(sdk_precedence_check(config));
+            checks.extend(ca_bundle_check(config));
             checks.extend(process_check(config, ctx.var("PATH")));
             target
         }
@@ -444,6 +445,45 @@ fn describe_target(config: &ConfigFile, name: &str) -> Result<(String, SsoSessio
     }
 }
 
+/// A layout-A profile's `ca_bundle` does not reach sso-helper: run as
+/// `sso-helper --profile TARGET`, it reads TARGET's `ca_bundle` (or
+/// `AWS_CA_BUNDLE`). Warns for each profile whose bundle its target lacks.
+pub fn ca_bundle_check(config: &ConfigFile) -> Vec<Check> {
+    let mut out = Vec::new();
+    for name in &config.profile_order {
+        let section = &config.profiles[name];
+        let (Some(bundle), Some(Some(target))) = (
+            section.get("ca_bundle"),
+            section
+                .get("credential_process")
+                .and_then(config::helper_profile_arg),
+        ) else {
+            continue;
+        };
+        if target == *name {
+            continue;
+        }
+        let theirs = config.profile(&target).and_then(|s| s.get("ca_bundle"));
+        if theirs == Some(bundle) {
+            continue;
+        }
+        let who = format!("[{}]", profile_header(name));
+        let them = format!("[{}]", profile_header(&target));
+        let has = match theirs {
+            Some(other) => format!("sets ca_bundle = {other}"),
+            None => "has no ca_bundle".into(),
+        };
+        out.push(Check::warn(
+            "ca-bundle",
+            format!(
+                "{who} sets ca_bundle = {bundle}, but it runs sso-helper --profile {target}, which reads only {them}'s ca_bundle, and {them} {has}"
+            ),
+            format!("add ca_bundle = {bundle} to {them} (or set AWS_CA_BUNDLE)"),
+        ));
+    }
+    out
+}
+
 /// Every other profile that runs sso-helper names a profile that resolves to an
 /// account and role.
 pub fn helper_profiles_check(config: &ConfigFile, checked: &str) -> Vec<Check> {
@@ -512,10 +552,14 @@ pub fn sdk_precedence_check(config: &ConfigFile) -> Vec<Check> {
             continue;
         }
         let who = format!("[{}]", profile_header(name));
+        // botocore: sso_account_id or sso_role_name makes a native SSO profile
+        // (SSOProvider._load_sso_config); the Rust SDK: any standard sso_* key
+        // (profile/credentials/repr.rs); the JS SDK v3 checks credential_process
+        // before SSO in fromIni (resolveProfileData), so it always runs it.
         let skipped_by = if keys.iter().any(|k| BOTOCORE_SSO_KEYS.contains(k)) {
-            "the AWS CLI, boto3 and the other SDKs take it as a native SSO profile and never run its credential_process"
+            "the AWS CLI, boto3 and the Rust SDK take it as a native SSO profile and never run its credential_process (the JS SDK v3 still runs it)"
         } else {
-            "the JS and Rust SDKs take it as a native SSO profile and never run its credential_process (botocore still does)"
+            "the Rust SDK takes it as a native SSO profile and never runs its credential_process (the AWS CLI, boto3 and the JS SDK v3 still run it)"
         };
         let renamed: Vec<String> = keys
             .iter()
@@ -1185,6 +1229,33 @@ credential_process = aws-vault export x
     }
 
     #[test]
+    fn a_ca_bundle_that_does_not_reach_the_target_is_named() {
+        let cfg = parse(
+            "[profile dev]\ncredential_process = sso-helper --profile dev-sso\nca_bundle = /etc/corp.pem\n\
+             [profile dev-sso]\nsso_session = corp\n\
+             [profile ok]\ncredential_process = sso-helper --profile ok-sso\nca_bundle = /a.pem\n\
+             [profile ok-sso]\nca_bundle = /a.pem\n",
+        );
+        let checks = ca_bundle_check(&cfg);
+        assert_eq!(checks.len(), 1, "{checks:?}");
+        assert_eq!(checks[0].status, Status::Warn);
+        assert!(
+            checks[0]
+                .message
+                .contains("[profile dev] sets ca_bundle = /etc/corp.pem")
+                && checks[0]
+                    .message
+                    .contains("[profile dev-sso] has no ca_bundle"),
+            "{:?}",
+            checks[0]
+        );
+        assert_eq!(
+            checks[0].fix.as_deref(),
+            Some("add ca_bundle = /etc/corp.pem to [profile dev-sso] (or set AWS_CA_BUNDLE)")
+        );
+    }
+
+    #[test]
     fn sdk_precedence_conflicts_are_named() {
         assert_eq!(sdk_precedence_check(&parse(CONFIG))[0].status, Status::Ok);
         let cfg = parse(
@@ -1212,7 +1283,7 @@ credential_process = aws-vault export x
         assert!(
             checks[1]
                 .message
-                .contains("sso_start_url, sso_region: the JS and Rust SDKs"),
+                .contains("sso_start_url, sso_region: the Rust SDK takes it"),
             "{:?}",
             checks[1]
         );

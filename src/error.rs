@@ -95,7 +95,9 @@ impl Error {
             Error::Network {
                 certificate: true, ..
             } => Some(
-                "if a proxy inspects TLS, point AWS_CA_BUNDLE at its CA certificate (PEM)".into(),
+                "if a proxy inspects TLS, point AWS_CA_BUNDLE (or ca_bundle in the profile) at \
+                 the PEM file of the CA that issued its certificate"
+                    .into(),
             ),
             Error::ChecksFailed => Some("fix the lines marked fail above".into()),
             Error::Keychain { .. } => Some(

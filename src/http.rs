@@ -190,7 +190,13 @@ impl<'c> Http<'c> {
                 Err(Failure::Certificate(detail)) => Err(Error::Network {
                     op: req.op,
                     host,
-                    detail,
+                    detail: match &self.ca_bundle {
+                        Some((path, source)) => format!(
+                            "{detail} (trusted: the system's roots and {source} = {})",
+                            path.display()
+                        ),
+                        None => format!("{detail} (trusted: the system's roots)"),
+                    },
                     certificate: true,
                 }),
                 Err(Failure::NotSent(detail) | Failure::MaybeSent(detail)) => Err(Error::Network {
@@ -354,6 +360,14 @@ fn classify(e: ureq::Error) -> Failure {
         E::ConnectionFailed => Failure::NotSent("connection failed".into()),
         E::Io(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => {
             Failure::NotSent("connection refused".into())
+        }
+        // ureq reports a failed TLS handshake as an I/O error around rustls's.
+        E::Io(io)
+            if io
+                .get_ref()
+                .is_some_and(|inner| inner.downcast_ref::<rustls::Error>().is_some()) =>
+        {
+            Failure::Certificate(io.to_string())
         }
         E::Io(io) => Failure::MaybeSent(io.to_string()),
         E::Tls(m) => Failure::Certificate(format!("TLS: {m}")),

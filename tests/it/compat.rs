@@ -512,3 +512,90 @@ fn aws_cli_v2_and_sso_helper_share_role_credentials_both_ways() {
     );
     assert_eq!(oidc_counts(&env), signed_in, "one sign-in in all");
 }
+
+// ---------------------------------------------------------------- 6. the JS SDK v3
+
+/// Runs the JS SDK v3's default chain (`tests/compat/js/credentials.mjs`) for
+/// `profile`.
+#[track_caller]
+fn js_credentials(env: &TestEnv, profile: &str) -> Run {
+    let js = repo().join("tests/compat/js");
+    assert!(
+        js.join("node_modules/@aws-sdk/credential-providers")
+            .is_dir(),
+        "no JS SDK in {}: run scripts/setup-test-env (it needs npm)",
+        js.display()
+    );
+    let script = js.join("credentials.mjs").display().to_string();
+    consume(env, Path::new("node"), &[&script, profile])
+}
+
+/// The JS SDK v3 runs credential_process (layout A) and reads the account id.
+#[test]
+fn js_sdk_v3_gets_the_issued_keys_and_account_id() {
+    let env = consumer_env();
+    let out = js_credentials(&env, "dev").json();
+    let c = issued(&env, 0, "ReadOnly");
+    assert_same_keys(&out, &c);
+    assert_eq!(out["AccountId"], json!("111111111111"));
+    assert!(
+        out["source"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("CREDENTIALS_PROFILE_PROCESS")),
+        "{out}"
+    );
+}
+
+/// What doctor and the README say about profiles that mix credential_process with
+/// standard sso_* keys, checked against the real consumers: the JS SDK v3 still
+/// runs credential_process; botocore does only without sso_account_id and
+/// sso_role_name.
+#[test]
+fn mixed_profiles_behave_as_doctor_says() {
+    let env = consumer_env();
+    let mut config = std::fs::read_to_string(env.aws("config")).unwrap();
+    config.push_str(&format!(
+        "\n[profile mixed-session]\ncredential_process = {BIN} --profile mixed-session\nsso_session = corp\n\
+         sso_helper_account_id = 111111111111\nsso_helper_role_name = ReadOnly\n\
+         \n[profile mixed-role]\ncredential_process = {BIN} --profile mixed-role\nsso_session = corp\n\
+         sso_account_id = 111111111111\nsso_role_name = ReadOnly\n"
+    ));
+    env.write_config(&config);
+    // sso_session only: both run the process.
+    let js = js_credentials(&env, "mixed-session").json();
+    assert!(
+        js["source"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("CREDENTIALS_PROFILE_PROCESS"))
+    );
+    let py = consume(
+        &env,
+        &python(),
+        &[&script("credentials.py"), "mixed-session"],
+    )
+    .json();
+    assert_eq!(py["method"], json!("custom-process"));
+    // sso_account_id + sso_role_name: the JS SDK runs the process, botocore is
+    // native SSO.
+    let js = js_credentials(&env, "mixed-role").json();
+    assert!(
+        js["source"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("CREDENTIALS_PROFILE_PROCESS"))
+    );
+    let py = consume(&env, &python(), &[&script("credentials.py"), "mixed-role"]).json();
+    assert_eq!(py["method"], json!("sso"));
+    // And doctor says exactly that.
+    let doctor = env.run(&["doctor", "--profile", "dev-sso"]).stdout;
+    assert!(
+        doctor.contains("[profile mixed-role] has credential_process and sso_session, sso_account_id, sso_role_name: the AWS CLI, boto3 and the Rust SDK take it as a native SSO profile and never run its credential_process (the JS SDK v3 still runs it)"),
+        "{doctor}"
+    );
+    assert!(
+        doctor.contains("[profile mixed-session] has credential_process and sso_session: the Rust SDK takes it as a native SSO profile and never runs its credential_process (the AWS CLI, boto3 and the JS SDK v3 still run it)"),
+        "{doctor}"
+    );
+}

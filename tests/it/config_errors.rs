@@ -203,3 +203,30 @@ fn a_byte_order_mark_is_named_and_the_hint_removes_it() {
     assert_eq!(std::fs::read_to_string(env.aws("config")).unwrap(), good);
     env.run(&["--profile", "dev"]).ok();
 }
+
+/// A mistyped profile gets the closest name; `[m8]` without `profile ` is
+/// explained.
+#[test]
+fn mistyped_profiles_are_helped() {
+    let ok = format!(
+        "{SESSION}[profile dev-admin]\nsso_session = corp\nsso_account_id = 111111111111\nsso_role_name = R\n"
+    );
+    config_error(
+        Some(&ok),
+        &["--profile", "Dev-Admin"],
+        &[
+            "profile \"Dev-Admin\" not found",
+            "did you mean \"dev-admin\"",
+        ],
+    );
+    config_error(
+        Some(&ok),
+        &["--profile", "dev-admn"],
+        &["did you mean \"dev-admin\""],
+    );
+    config_error(
+        Some(&format!("{ok}[m8]\nsso_session = corp\n")),
+        &["--profile", "m8"],
+        &["there is a section [m8]", "write it as [profile m8]"],
+    );
+}

@@ -699,3 +699,44 @@ fn throttling_is_retried_and_a_refresh_replayed_only_when_safe() {
         .fails(1, &["HTTP 400"]);
     assert_eq!(env.standin.count(Op::GetRoleCredentials), 2);
 }
+
+/// A server whose certificate no trusted CA issued (TLS inspection): one clear
+/// line naming the host and AWS_CA_BUNDLE / ca_bundle, no retry; with the CA in
+/// AWS_CA_BUNDLE or the profile's ca_bundle, it works.
+#[test]
+fn an_unknown_certificate_issuer_names_the_ca_bundle_settings() {
+    let mut env = TestEnv::new();
+    env.standard_config();
+    let front = TlsFront::start(env.standin.port());
+    let url = format!("https://127.0.0.1:{}", front.port);
+    env.set("AWS_ENDPOINT_URL_SSO", &url)
+        .set("AWS_ENDPOINT_URL_SSO_OIDC", &url);
+    let run = env.run(&["--profile", "dev-sso"]);
+    run.fails(
+        1,
+        &[
+            "127.0.0.1",
+            "UnknownIssuer",
+            "AWS_CA_BUNDLE (or ca_bundle in the profile)",
+        ],
+    );
+    assert!(env.standin.requests().is_empty());
+    assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+    // Trusted through the variable: the sign-in and the credentials go through.
+    env.set("AWS_CA_BUNDLE", &TlsFront::ca_path().display().to_string());
+    env.run(&["--profile", "dev-sso"]).json();
+    // A wrong bundle is named in the message.
+    env.set(
+        "AWS_CA_BUNDLE",
+        &repo()
+            .join("tests/fixtures/test-ca.pem")
+            .display()
+            .to_string(),
+    );
+    std::fs::remove_dir_all(env.aws("cli/cache")).unwrap();
+    std::fs::remove_dir_all(env.aws("sso/cache")).unwrap();
+    env.run(&["--profile", "dev-sso", "--no-login"])
+        .fails(3, &[]);
+    env.run(&["--profile", "dev-sso"])
+        .fails(1, &["UnknownIssuer", "AWS_CA_BUNDLE = ", "test-ca.pem"]);
+}

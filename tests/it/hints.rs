@@ -119,7 +119,7 @@ fn a_sign_in_that_failed_says_how_to_retry() {
     env.set("SSO_HELPER_NO_BROWSER", "1");
     let failed = env.run_detached(&["--profile", "dev-sso"]);
     failed.fails(3, &[]);
-    let mut env2 = TestEnv::new();
+    let env2 = TestEnv::new();
     env2.standard_config();
     let failed2 = env2.run_detached(&["--profile", "dev-sso", "--no-browser"]);
     assert_eq!(

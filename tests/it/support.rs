@@ -392,3 +392,92 @@ pub fn files_under(dir: &Path) -> Vec<PathBuf> {
     }
     out
 }
+
+/// An HTTPS front for the stand-in on 127.0.0.1, with a certificate for
+/// 127.0.0.1 from the test CA `tests/fixtures/tls/ca.pem` (which no system trusts):
+/// a client gets an unknown-issuer error unless it trusts that CA. Each
+/// connection's one request is passed to the stand-in and its answer back.
+pub struct TlsFront {
+    pub port: u16,
+}
+
+impl TlsFront {
+    pub fn ca_path() -> PathBuf {
+        repo().join("tests/fixtures/tls/ca.pem")
+    }
+
+    pub fn start(upstream: u16) -> TlsFront {
+        use rustls::pki_types::pem::PemObject;
+        use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+        let dir = repo().join("tests/fixtures/tls");
+        let certs: Vec<CertificateDer<'static>> =
+            CertificateDer::pem_file_iter(dir.join("server.pem"))
+                .unwrap()
+                .map(|c| c.unwrap())
+                .collect();
+        let key = PrivateKeyDer::from_pem_file(dir.join("server.key")).unwrap();
+        let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+        let config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(certs, key)
+            .unwrap();
+        let config = std::sync::Arc::new(config);
+        let listener = std::net::TcpListener::bind(("127.0.0.1", 0)).unwrap();
+        let port = listener.local_addr().unwrap().port();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let config = config.clone();
+                std::thread::spawn(move || {
+                    let _ = Self::serve(config, stream, upstream);
+                });
+            }
+        });
+        TlsFront { port }
+    }
+
+    fn serve(
+        config: std::sync::Arc<rustls::ServerConfig>,
+        stream: std::net::TcpStream,
+        upstream: u16,
+    ) -> std::io::Result<()> {
+        use std::io::{Read, Write};
+        let conn = rustls::ServerConnection::new(config).map_err(std::io::Error::other)?;
+        let mut tls = rustls::StreamOwned::new(conn, stream);
+        // One request: the head, then Content-Length bytes of body.
+        let mut request = Vec::new();
+        let mut buf = [0u8; 4096];
+        let head_end = loop {
+            let n = tls.read(&mut buf)?;
+            if n == 0 {
+                return Ok(());
+            }
+            request.extend_from_slice(&buf[..n]);
+            if let Some(i) = request.windows(4).position(|w| w == b"\r\n\r\n") {
+                break i + 4;
+            }
+        };
+        let head = String::from_utf8_lossy(&request[..head_end]).to_ascii_lowercase();
+        let length: usize = head
+            .lines()
+            .find_map(|l| l.strip_prefix("content-length:"))
+            .map_or(0, |v| v.trim().parse().unwrap_or(0));
+        while request.len() < head_end + length {
+            let n = tls.read(&mut buf)?;
+            if n == 0 {
+                break;
+            }
+            request.extend_from_slice(&buf[..n]);
+        }
+        let mut up = std::net::TcpStream::connect(("127.0.0.1", upstream))?;
+        up.write_all(&request)?;
+        let mut answer = Vec::new();
+        up.read_to_end(&mut answer)?;
+        tls.write_all(&answer)?;
+        tls.flush()?;
+        tls.conn.send_close_notify();
+        let _ = tls.flush();
+        Ok(())
+    }
+}
