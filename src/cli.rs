@@ -389,10 +389,12 @@ Use it from ~/.aws/config:
     sso_helper_account_id = 111111111111
     sso_helper_role_name = ReadOnly
 
-Without a command it prints credential_process JSON for the profile on stdout:
-cached role credentials while 15 minutes or more are left, else GetRoleCredentials
-with the stored SSO token (refreshed silently when it can be), else a browser
-sign-in first.
+Without a command it prints credential_process JSON for the profile on stdout
+(with AccountId): cached role credentials while 15 minutes or more are left,
+else GetRoleCredentials with the stored SSO token (refreshed silently when it
+can be), else a browser sign-in first. Run by an SDK with no terminal, and no
+browser to open, it exits 3 at once instead of waiting for a sign-in no one
+sees.
 
 COMMANDS:
     login      Sign in now, whatever is cached, and store the token.
@@ -406,11 +408,14 @@ COMMANDS:
     doctor     Check the config, the keychain, the endpoints and the clock.
 
 OPTIONS:
-    --profile NAME   The profile to use (default: $AWS_PROFILE, else \"default\").
+    --profile NAME   The profile to use (default: $AWS_DEFAULT_PROFILE, else
+                     $AWS_PROFILE, else \"default\").
     --no-login       Never start a sign-in; exit 3 when one is needed.
                      Also SSO_HELPER_NO_LOGIN=1.
     --no-browser     Print the sign-in URL (and code) instead of opening a browser.
-                     Also SSO_HELPER_NO_BROWSER=1.
+                     Also SSO_HELPER_NO_BROWSER=1. The browser is $BROWSER (as
+                     Python reads it: commands separated by ':', %s for the URL),
+                     else the system's opener.
     --flow FLOW      How to sign in: pkce (authorization code + PKCE with a
                      listener on 127.0.0.1, what the AWS CLI v2 uses), device
                      (device code), or auto (the default: pkce on a local desktop;
@@ -424,8 +429,7 @@ OPTIONS:
                      answers, else the files, said once on stderr). keychain never
                      falls back. Also SSO_HELPER_TOKEN_STORE.
     -v, --verbose    Log each request (operation, method, URL, status, time) to
-                     stderr.
-                     Also SSO_HELPER_LOG=debug. Secrets are never logged.
+                     stderr. Also SSO_HELPER_LOG=debug. Secrets are never logged.
     -h, --help       Show this help (sso-helper COMMAND --help: the command's).
     -V, --version    Show the version.
 
@@ -446,6 +450,8 @@ ENVIRONMENT:
     HTTPS_PROXY, HTTP_PROXY, NO_PROXY     proxies, as curl reads them
     AWS_CA_BUNDLE                         extra trusted CA certificates (PEM); else
                                           the profile's ca_bundle
+    AWS_DEFAULT_PROFILE, AWS_PROFILE      the profile, when --profile is not given
+    BROWSER                               the browser commands, as Python reads them
     SSO_HELPER_TOKEN_STORE                keychain, file or auto
     SSO_HELPER_NO_LOGIN=1, SSO_HELPER_NO_BROWSER=1, SSO_HELPER_LOG=debug
 
@@ -463,8 +469,10 @@ USAGE:
 
 Signs in whatever is cached (a valid token is replaced), stores the token and
 says which session it signed in to and until when. The session is the one the
-profile uses (--profile, else $AWS_PROFILE, else \"default\"), or the named
-[sso-session] section. Other processes that need the session wait for it.
+profile uses (--profile, else $AWS_DEFAULT_PROFILE, else $AWS_PROFILE, else
+\"default\"), or the named [sso-session] section; with no --profile and a
+profile without SSO settings, the config file's only [sso-session]. Other
+processes that need the session wait for it.
 
 OPTIONS:
     --profile NAME       Sign in to the session this profile uses.
@@ -485,8 +493,10 @@ USAGE:
 Calls the portal's Logout with the stored token (a failure there is reported but
 does not stop the rest), then deletes the token, the client registration and the
 cached role credentials of every (account, role) the config file names for that
-session, from whichever store holds them. Other sessions' files are left alone.
---all does this for every session in the config file.
+session and of every role sso-helper cached for it (also roles the config no
+longer names), from whichever store holds them. Other sessions' files are left
+alone. --all does this for every session in the config file. With no --profile
+and a profile without SSO settings: the config file's only [sso-session].
 
 OPTIONS:
     --profile NAME       The session this profile uses.
@@ -506,14 +516,16 @@ USAGE:
 Every account (id, name, email) and the roles you can take in each, following
 ListAccounts and ListAccountRoles pagination. A table by default; --json prints
 {\"session\": …, \"accounts\": [{\"accountId\", \"accountName\", \"emailAddress\",
-\"roles\": […]}]} (docs/commands/list.md). Signs in first when needed.
+\"roles\": […]}]} (docs/commands/list.md). Signs in first when needed. The
+session: --sso-session, else the profile's; with no --profile and a profile
+without SSO settings, the config file's only [sso-session].
 ";
 
 const HELP_CONFIGURE: &str = "\
 sso-helper configure — profiles for every account and role of a session
 
 USAGE:
-    sso-helper configure --sso-session NAME [--write] [--prefix PREFIX]
+    sso-helper configure [--sso-session NAME] [--write] [--prefix PREFIX]
                          [--region REGION] [--start-url URL] [--sso-region REGION]
                          [--no-login] [--no-browser] [--flow FLOW] [-v]
 
@@ -531,7 +543,7 @@ When [sso-session NAME] does not exist, --start-url and --sso-region (or
 for.
 
 OPTIONS:
-    --sso-session NAME   The session (required).
+    --sso-session NAME   The session (default: the config file's only one).
     --write              Add the profiles to the config file.
     --prefix PREFIX      Put PREFIX before every generated profile name.
     --region REGION      Set region = REGION in every generated profile.
@@ -557,10 +569,13 @@ FORMATS:
     json         the credential_process JSON
     credentials  write [NAME] (--to NAME, default the profile's name) into
                  ~/.aws/credentials (or $AWS_SHARED_CREDENTIALS_FILE), keeping
-                 every other profile and line, with a backup, mode 0600.
-                 Static keys there take precedence over credential_process for
-                 that profile name until they are removed, so the profile's own
-                 name is refused when it runs credential_process: use --to.
+                 every other profile and line, mode 0600, with one backup
+                 (credentials.bak, replaced each time). Static keys there take
+                 precedence over the config's SSO settings and credential_process
+                 in the Go SDK and Terraform, so a NAME whose config profile has
+                 either is refused (exit 2) with a free name to use with --to.
+
+Every format carries the account id: AWS_ACCOUNT_ID, aws_account_id, AccountId.
 ";
 
 const HELP_STATUS: &str = "\

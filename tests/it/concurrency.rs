@@ -117,8 +117,8 @@ fn a_killed_lock_holder_does_not_wedge_the_others() {
     assert_eq!(env.standin.count(Op::StartDeviceAuthorization), 2);
     // Lock files stay in ~/.aws/sso-helper, private and secret-free.
     let dir = env.aws("sso-helper");
-    for entry in std::fs::read_dir(&dir).unwrap() {
-        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+    for file in files_under(&dir) {
+        let text = std::fs::read_to_string(file).unwrap();
         env.assert_no_secret_in(&text, "a lock file");
     }
     #[cfg(unix)]

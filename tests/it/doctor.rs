@@ -159,7 +159,23 @@ fn healthy_setup_after_a_sign_in() {
 fn the_profile_comes_from_aws_profile_or_default() {
     let mut env = TestEnv::new();
     env.standard_config();
+    // No [default]: the file's only sso-session is checked, with a warning.
     let run = doctor(&env, &[]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    let profile = check(&run.stdout, "profile")[0];
+    assert!(
+        profile.starts_with("warn")
+            && profile.contains("[default] does not exist; checking the file's only sso-session, \"corp\""),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        check(&run.stdout, "token")[0].contains("`sso-helper login --sso-session corp`"),
+        "{}",
+        run.stdout
+    );
+    // Named with --profile: no guessing.
+    let run = doctor(&env, &["--profile", "default"]);
     assert_eq!(run.code, 1);
     assert!(
         check(&run.stdout, "profile")[0].contains("profile \"default\" not found"),
