@@ -731,17 +731,16 @@ mod tests {
         assert!(view("[DEFAULT]\na =\n  junk\n[s]\n").is_err());
     }
 
+    /// 40,000 continuation lines (seconds with the old quadratic join; the cost
+    /// is measured by scripts/bench, not here).
     #[test]
-    fn continuation_lines_cost_linear_time() {
+    fn many_continuation_lines_make_one_value() {
         let mut text = String::from("[s]\nk = v\n");
         for _ in 0..40_000 {
             text.push_str("  more text here\n");
         }
-        let t = std::time::Instant::now();
         let v = one(&text);
         assert_eq!(v[0].1.lines().count(), 40_001);
-        // Generous: the old quadratic join took seconds; this takes milliseconds.
-        assert!(t.elapsed() < std::time::Duration::from_secs(2));
     }
 
     #[test]

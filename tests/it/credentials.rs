@@ -424,7 +424,6 @@ fn a_sign_in_no_one_can_see_is_never_started() {
     let mut env = TestEnv::new();
     env.standard_config();
     env.set("PATH", "/usr/bin:/bin").set("BROWSER", "false");
-    let started = std::time::Instant::now();
     let run = env.run_detached(&["--profile", "dev-sso"]);
     run.fails(
         3,
@@ -435,7 +434,6 @@ fn a_sign_in_no_one_can_see_is_never_started() {
         ],
     );
     assert!(!run.stderr.contains("ExitStatus"), "{}", run.stderr);
-    assert!(started.elapsed() < std::time::Duration::from_secs(20));
     assert_eq!(
         env.standin.count(Op::CreateTokenDevice),
         1,
