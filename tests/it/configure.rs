@@ -551,7 +551,7 @@ fn help() {
         out.ok();
         assert!(
             out.stdout
-                .contains("sso-helper configure --sso-session NAME [--write]"),
+                .contains("sso-helper configure [--sso-session NAME] [--write]"),
             "{}",
             out.stdout
         );
