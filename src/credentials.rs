@@ -456,6 +456,7 @@ impl<'c> Session<'c> {
             &token.access_token,
             &target.account_id,
             &target.role_name,
+            ctx.now(),
         ) {
             Err(e) if is_unauthorized(&e) => {
                 ctx.debug(|| "the portal rejected the token (401); discarding it".into());
@@ -464,6 +465,7 @@ impl<'c> Session<'c> {
                     &token.access_token,
                     &target.account_id,
                     &target.role_name,
+                    ctx.now(),
                 )
             }
             other => other,

@@ -28,12 +28,15 @@ pub enum Error {
         code: String,
         message: String,
     },
-    /// The request did not get an answer (connection, DNS, TLS, timeout).
+    /// The request did not get an answer (connection, DNS, TLS, timeout): it did
+    /// not reach the host (`sent` false), or it was sent and no complete answer
+    /// came back.
     Network {
         op: &'static str,
         host: String,
         detail: String,
         certificate: bool,
+        sent: bool,
     },
     /// The answer was not what the API defines.
     BadResponse {
@@ -170,6 +173,13 @@ impl fmt::Display for Error {
                 Ok(())
             }
             Error::Network {
+                op,
+                host,
+                detail,
+                sent: true,
+                ..
+            } => write!(f, "{op} to {host} got no complete answer: {detail}"),
+            Error::Network {
                 op, host, detail, ..
             } => write!(f, "{op} could not reach {host}: {detail}"),
             Error::BadResponse { op, host, detail } => {
@@ -202,6 +212,24 @@ impl std::error::Error for Error {}
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// Text from a server or a file, fit for a terminal and one line: control
+/// characters (C0, DEL, C1, so no escape sequence survives) and bidirectional
+/// formatting marks are dropped, and it is cut at `max` characters.
+pub fn printable(s: &str, max: usize) -> String {
+    let mut out: String = s
+        .chars()
+        .filter(|c| {
+            !c.is_control()
+                && !matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+        })
+        .take(max + 1)
+        .collect();
+    if out.chars().count() > max {
+        out = out.chars().take(max).collect::<String>() + "…";
+    }
+    out
+}
+
 /// The single line `main` prints on failure.
 pub fn one_line(err: &Error) -> String {
     let mut line = format!("sso-helper: {err}");
@@ -210,4 +238,18 @@ pub fn one_line(err: &Error) -> String {
         line.push_str(&h);
     }
     line.replace(['\n', '\r'], " ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn service_words_reach_the_terminal_without_controls() {
+        let hostile = "ok\x1b]0;pwned\x07\x1b[2J\u{9b}31m\u{202e}txt.exe\r\nnext";
+        let clean = printable(hostile, 200);
+        assert!(clean.chars().all(|c| !c.is_control()), "{clean:?}");
+        assert_eq!(clean, "ok]0;pwned[2J31mtxt.exenext");
+        assert_eq!(printable("abcdef", 3), "abc…");
+    }
 }

@@ -147,7 +147,7 @@ pub fn render(format: &str, c: &RoleCredentials) -> String {
         ("AWS_ACCOUNT_ID", c.account_id.as_str()),
     ];
     let line = |(k, v): &(&str, &str)| match format {
-        "fish" => format!("set -gx {k} {};", single_quoted(v)),
+        "fish" => format!("set -gx {k} {};", fish_quoted(v)),
         "powershell" => format!("$Env:{k} = '{}'", v.replace('\'', "''")),
         _ => format!("export {k}={}", single_quoted(v)),
     };
@@ -161,6 +161,11 @@ pub fn render(format: &str, c: &RoleCredentials) -> String {
 /// never hold one, but nothing pasted into a shell is left unquoted.
 fn single_quoted(v: &str) -> String {
     format!("'{}'", v.replace('\'', "'\\''"))
+}
+
+/// `'…'` for fish, where a backslash inside single quotes escapes `\\` and `'`.
+fn fish_quoted(v: &str) -> String {
+    format!("'{}'", v.replace('\\', "\\\\").replace('\'', "\\'"))
 }
 
 /// Writes `[name]` into the shared credentials file, keeping every other profile
@@ -263,6 +268,22 @@ mod tests {
             expiration: datetime!(2026-11-23 21:00:00 UTC),
             account_id: "111111111111".into(),
         }
+    }
+
+    /// Each format quotes for its own syntax, so even a value with quotes and
+    /// backslashes (the portal's values are checked and never hold them) comes out
+    /// as the same bytes in a real shell.
+    #[test]
+    fn each_format_escapes_for_its_own_syntax() {
+        let nasty = r#"a'b\c"d$(x)`e`\"#;
+        assert_eq!(single_quoted(nasty), r#"'a'\''b\c"d$(x)`e`\'"#);
+        assert_eq!(fish_quoted(nasty), r#"'a\'b\\c"d$(x)`e`\\'"#);
+        let sh = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(format!("printf %s {}", single_quoted(nasty)))
+            .output()
+            .unwrap();
+        assert_eq!(String::from_utf8_lossy(&sh.stdout), nasty);
     }
 
     #[test]

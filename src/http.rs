@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use crate::context::Context;
 use crate::endpoints::host_of;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, printable};
 use crate::secret::Secret;
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -104,7 +104,13 @@ enum Failure {
     MaybeSent(String),
     /// TLS: never retried.
     Certificate(String),
+    /// An answer came, but not one HTTP or the API allows (too large, not
+    /// UTF-8): reported as such, never retried.
+    Malformed(String),
 }
+
+/// The largest answer read; an AWS answer is a few kilobytes.
+const MAX_BODY: u64 = 1024 * 1024;
 
 impl<'c> Http<'c> {
     pub fn new(ctx: &'c Context) -> Http<'c> {
@@ -155,6 +161,7 @@ impl<'c> Http<'c> {
                         Failure::NotSent(d) => ("not sent", d),
                         Failure::MaybeSent(d) => ("failed", d),
                         Failure::Certificate(d) => ("tls", d),
+                        Failure::Malformed(d) => ("malformed", d),
                     };
                     self.ctx.debug(|| {
                         format!(
@@ -167,7 +174,7 @@ impl<'c> Http<'c> {
                     let retryable = match f {
                         Failure::NotSent(_) => true,
                         Failure::MaybeSent(_) => req.retry != Retry::RefreshGrant,
-                        Failure::Certificate(_) => false,
+                        Failure::Certificate(_) | Failure::Malformed(_) => false,
                     };
                     (retryable, None)
                 }
@@ -198,12 +205,26 @@ impl<'c> Http<'c> {
                         None => format!("{detail} (trusted: the system's roots)"),
                     },
                     certificate: true,
+                    sent: false,
                 }),
-                Err(Failure::NotSent(detail) | Failure::MaybeSent(detail)) => Err(Error::Network {
+                Err(Failure::NotSent(detail)) => Err(Error::Network {
                     op: req.op,
                     host,
                     detail,
                     certificate: false,
+                    sent: false,
+                }),
+                Err(Failure::MaybeSent(detail)) => Err(Error::Network {
+                    op: req.op,
+                    host,
+                    detail,
+                    certificate: false,
+                    sent: true,
+                }),
+                Err(Failure::Malformed(detail)) => Err(Error::BadResponse {
+                    op: req.op,
+                    host,
+                    detail,
                 }),
             };
         }
@@ -261,10 +282,24 @@ impl<'c> Http<'c> {
         let retry_after = header("retry-after").and_then(|v| parse_retry_after(&v, self.ctx.now()));
         let date = header("date");
         let status = response.status().as_u16();
-        let body = response
+        let bytes = response
             .body_mut()
-            .read_to_string()
-            .map_err(|e| Failure::MaybeSent(format!("reading the answer: {e}")))?;
+            .with_config()
+            .limit(MAX_BODY)
+            .read_to_vec()
+            .map_err(|e| match e {
+                ureq::Error::BodyExceedsLimit(_) => Failure::Malformed(format!(
+                    "HTTP {status} with a body larger than {} KiB",
+                    MAX_BODY / 1024
+                )),
+                other => Failure::MaybeSent(format!(
+                    "the connection broke while the answer was read ({})",
+                    printable(&other.to_string(), 120)
+                )),
+            })?;
+        let body = String::from_utf8(bytes).map_err(|_| {
+            Failure::Malformed(format!("HTTP {status} with a body that is not UTF-8 text"))
+        })?;
         Ok(Answer {
             status,
             error_type,
@@ -370,6 +405,7 @@ fn classify(e: ureq::Error) -> Failure {
             Failure::Certificate(io.to_string())
         }
         E::Io(io) => Failure::MaybeSent(io.to_string()),
+        E::Protocol(p) => Failure::Malformed(format!("the answer is not HTTP ({p})")),
         E::Tls(m) => Failure::Certificate(format!("TLS: {m}")),
         E::Rustls(r) => Failure::Certificate(format!("TLS: {r}")),
         other => Failure::MaybeSent(other.to_string()),
@@ -481,19 +517,17 @@ pub fn aws_error(op: &'static str, a: &Answer) -> Error {
         .or_else(|| field("error"))
         .or_else(|| field("__type").map(|t| t.rsplit('#').next().unwrap_or(&t).to_string()))
         .unwrap_or_default();
-    let mut message = field("error_description")
+    let message = field("error_description")
         .or_else(|| field("message"))
         .or_else(|| field("Message"))
         .unwrap_or_default();
-    if message.chars().count() > 200 {
-        message = message.chars().take(200).collect::<String>() + "…";
-    }
+    // The service's words reach a terminal: no control character, one line.
     Error::Aws {
         op,
         host: a.host.clone(),
         status: a.status,
-        code,
-        message: message.replace(['\n', '\r'], " "),
+        code: printable(&code, 80),
+        message: printable(&message, 200),
     }
 }
 
@@ -502,11 +536,30 @@ pub fn decode<T: for<'de> serde::Deserialize<'de>>(op: &'static str, a: &Answer)
     if !a.is_success() {
         return Err(aws_error(op, a));
     }
-    serde_json::from_str(&a.body).map_err(|e| Error::BadResponse {
+    serde_json::from_str(&a.body).map_err(|e| malformed(op, a, &e))
+}
+
+/// A 2xx answer whose body is not what the API defines. serde's own message may
+/// quote a value of the body, which may be a secret: only the kind of fault and
+/// its place are said.
+pub fn malformed(op: &'static str, a: &Answer, e: &serde_json::Error) -> Error {
+    use serde_json::error::Category;
+    let what = match e.classify() {
+        Category::Io => "could not be read",
+        Category::Syntax => "is not JSON",
+        Category::Data => "lacks a field or has one of the wrong type",
+        Category::Eof => "ends too soon",
+    };
+    Error::BadResponse {
         op,
         host: a.host.clone(),
-        detail: format!("HTTP {} with a body that does not parse: {e}", a.status),
-    })
+        detail: format!(
+            "HTTP {} with a body that {what} (line {}, column {})",
+            a.status,
+            e.line(),
+            e.column()
+        ),
+    }
 }
 
 /// Decodes a query component: `%XX` escapes and `+` as a space.

@@ -22,6 +22,8 @@ use crate::token::{Flow, Registration, Token};
 const DEFAULT_INTERVAL: i64 = 5;
 /// What `slow_down` adds to the interval, for all later polls.
 const SLOW_DOWN_STEP: i64 = 5;
+/// The longest wait between polls, whatever the service says.
+const MAX_INTERVAL: i64 = 60;
 
 pub struct LoginOptions<'a> {
     pub no_browser: bool,
@@ -122,8 +124,13 @@ pub fn device_login(
         }
         Err(g) => return Err(g.into_error("StartDeviceAuthorization", &host)),
     };
-    let mut interval = auth.interval.filter(|i| *i > 0).unwrap_or(DEFAULT_INTERVAL);
-    // The service ends the code with `expired_token`; this only guards against one that never does.
+    let mut interval = auth
+        .interval
+        .filter(|i| *i > 0)
+        .unwrap_or(DEFAULT_INTERVAL)
+        .min(MAX_INTERVAL);
+    // The service ends the code with `expired_token`; this guards against one that
+    // never does (`expires_in` is at most an hour: `oidc`).
     let deadline = ctx.now() + Duration::seconds(auth.expires_in.max(60) + 60);
     let mut prompted = false;
     loop {
@@ -132,7 +139,7 @@ pub fn device_login(
                 return Ok(token_from(issued, reg, session, ctx.now(), None));
             }
             Grant::Pending => {}
-            Grant::SlowDown => interval += SLOW_DOWN_STEP,
+            Grant::SlowDown => interval = (interval + SLOW_DOWN_STEP).min(MAX_INTERVAL),
             Grant::Expired => return Err(expired(opts, auth.expires_in)),
             Grant::Denied => {
                 return Err(Error::Login {
@@ -157,10 +164,11 @@ pub fn device_login(
             );
             opts.check_visible(ctx, session, opened)?;
         }
-        if ctx.now() > deadline {
+        let left = (deadline - ctx.now()).whole_seconds();
+        if left <= 0 {
             return Err(expired(opts, auth.expires_in));
         }
-        ctx.sleep(std::time::Duration::from_secs(interval as u64));
+        ctx.sleep(std::time::Duration::from_secs(interval.min(left) as u64));
     }
 }
 
@@ -329,10 +337,9 @@ pub fn pkce_login(
     }
 }
 
-/// Text from the service or the browser, fit for a terminal: control characters
-/// are dropped.
+/// Text from the service or the browser, fit for a terminal.
 fn printable(s: &str) -> String {
-    s.chars().filter(|c| !c.is_control()).take(200).collect()
+    crate::error::printable(s, 200)
 }
 
 enum Callback {

@@ -61,6 +61,12 @@ pub enum GrantRequest<'a> {
     },
 }
 
+/// The longest access token lifetime accepted (`expiresIn`); AWS issues hours.
+pub const MAX_TOKEN_LIFETIME: Duration = Duration::days(366);
+/// The longest device code lifetime accepted (`expiresIn` of a device
+/// authorization); AWS issues 10 minutes.
+pub const MAX_DEVICE_CODE_LIFETIME: Duration = Duration::hours(1);
+
 /// The scope PKCE registrations default to (it yields refreshable tokens).
 pub const DEFAULT_SCOPE: &str = "sso:account:access";
 /// The redirect URI a PKCE client registers: loopback, no port.
@@ -145,8 +151,16 @@ impl Oidc<'_> {
         }
         let a = self.post("RegisterClient", "/client/register", body, Retry::Standard)?;
         let out: RegisterOut = decode("RegisterClient", &a)?;
-        let expires_at = OffsetDateTime::from_unix_timestamp(out.client_secret_expires_at)
-            .unwrap_or(now + Duration::days(1));
+        let expires_at = crate::timestamp::from_epoch_seconds(out.client_secret_expires_at)
+            .filter(|t| *t > now)
+            .ok_or_else(|| {
+                out_of_range(
+                    "RegisterClient",
+                    &a,
+                    "clientSecretExpiresAt",
+                    out.client_secret_expires_at,
+                )
+            })?;
         Ok(Registration {
             client_id: out.client_id,
             client_secret: out.client_secret,
@@ -176,6 +190,14 @@ impl Oidc<'_> {
             return Ok(Err(Grant::InvalidClient));
         }
         let out: DeviceOut = decode("StartDeviceAuthorization", &a)?;
+        if !(1..=MAX_DEVICE_CODE_LIFETIME.whole_seconds()).contains(&out.expires_in) {
+            return Err(out_of_range(
+                "StartDeviceAuthorization",
+                &a,
+                "expiresIn",
+                out.expires_in,
+            ));
+        }
         Ok(Ok(DeviceAuthorization {
             device_code: out.device_code,
             user_code: out.user_code,
@@ -220,6 +242,9 @@ impl Oidc<'_> {
         let a = self.post("CreateToken", "/token", body, retry)?;
         if a.is_success() {
             let out: TokenOut = decode("CreateToken", &a)?;
+            if !(1..=MAX_TOKEN_LIFETIME.whole_seconds()).contains(&out.expires_in) {
+                return Err(out_of_range("CreateToken", &a, "expiresIn", out.expires_in));
+            }
             return Ok(Grant::Token(Issued {
                 access_token: out.access_token,
                 expires_in: out.expires_in,
@@ -235,6 +260,15 @@ impl Oidc<'_> {
             Some("invalid_client") => Grant::InvalidClient,
             _ => return Err(aws_error("CreateToken", &a)),
         })
+    }
+}
+
+/// A number in an answer outside what the API can mean.
+fn out_of_range(op: &'static str, a: &Answer, field: &str, value: i64) -> Error {
+    Error::BadResponse {
+        op,
+        host: a.host.clone(),
+        detail: format!("{field} = {value} is out of range"),
     }
 }
 

@@ -41,13 +41,31 @@ struct RoleCredentialsOut {
     expiration: i64,
 }
 
+/// Whether a credential value the portal returned (or a cache holds) can be
+/// printed, cached and written safely: printable ASCII without white space, a
+/// quote, a backslash or a control character, and of a sane length. AWS's are
+/// letters, digits, `+`, `/` and `=`. Anything else could break out of the shell
+/// line, JSON, or INI section it is written into.
+pub fn valid_credential_value(v: &str) -> bool {
+    !v.is_empty()
+        && v.len() <= 8192
+        && v.bytes()
+            .all(|b| b.is_ascii_graphic() && !matches!(b, b'"' | b'\'' | b'\\' | b'`'))
+}
+
+/// Credentials must have at least this long left when they arrive.
+pub const MIN_RECEIVED_LIFETIME: time::Duration = time::Duration::minutes(1);
+
 impl Portal<'_> {
     /// GetRoleCredentials. A 401 comes back as `Error::Aws { status: 401, .. }`.
+    /// The values are checked (`valid_credential_value`) and so is the expiry: at
+    /// least a minute after `now`.
     pub fn get_role_credentials(
         &self,
         token: &Secret,
         account_id: &str,
         role_name: &str,
+        now: OffsetDateTime,
     ) -> Result<RoleCredentials> {
         const OP: &str = "GetRoleCredentials";
         let url = format!(
@@ -66,12 +84,34 @@ impl Portal<'_> {
         })?;
         let out: GetRoleCredentialsOut = decode(OP, &a)?;
         let c = out.role_credentials;
-        let expiration =
-            timestamp::from_epoch_millis(c.expiration).ok_or_else(|| Error::BadResponse {
-                op: OP,
-                host: a.host.clone(),
-                detail: format!("expiration {} is not a time", c.expiration),
-            })?;
+        let bad = |detail: String| Error::BadResponse {
+            op: OP,
+            host: a.host.clone(),
+            detail,
+        };
+        for (field, value) in [
+            ("accessKeyId", c.access_key_id.as_str()),
+            ("secretAccessKey", c.secret_access_key.expose()),
+            ("sessionToken", c.session_token.expose()),
+        ] {
+            if !valid_credential_value(value) {
+                // Named, never shown.
+                return Err(bad(format!(
+                    "its {field} is not a credential value (empty, too long, or with a character \
+                     other than printable ASCII without quotes, backslashes or spaces)"
+                )));
+            }
+        }
+        let expiration = timestamp::from_epoch_millis(c.expiration)
+            .ok_or_else(|| bad(format!("expiration = {} is out of range", c.expiration)))?;
+        if expiration - now < MIN_RECEIVED_LIFETIME {
+            return Err(bad(format!(
+                "the credentials expire at {}, which is past or within a minute by this \
+                 machine's clock (now {}); if the clock is wrong, `sso-helper doctor` checks it",
+                timestamp::format_utc(expiration),
+                timestamp::format_utc(now)
+            )));
+        }
         Ok(RoleCredentials {
             access_key_id: c.access_key_id,
             secret_access_key: c.secret_access_key,

@@ -224,6 +224,17 @@ impl RoleFile {
         if c.account_id.as_deref().is_some_and(|a| a != key.account_id) {
             return None;
         }
+        // A cache file is input too: values that could not be printed safely are a miss.
+        let valid = [
+            c.access_key_id.as_str(),
+            c.secret_access_key.expose(),
+            c.session_token.expose(),
+        ]
+        .into_iter()
+        .all(crate::portal::valid_credential_value);
+        if !valid {
+            return None;
+        }
         Some(RoleCredentials {
             access_key_id: c.access_key_id,
             secret_access_key: c.secret_access_key,

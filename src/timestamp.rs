@@ -20,9 +20,20 @@ pub fn format_utc(t: OffsetDateTime) -> String {
     )
 }
 
+/// The instants sso-helper accepts from a file or the network: UTC, from 1970 to
+/// the end of 9998, so that adding a year to one never overflows and every one
+/// formats as `YYYY-MM-DDTHH:MM:SSZ`. Anything else (an RFC 3339 value such as
+/// `9999-12-31T23:59:59-23:59`, which is year 10000 in UTC) is `None`: a cache
+/// miss or a malformed answer, never a panic.
+pub fn in_range(t: OffsetDateTime) -> Option<OffsetDateTime> {
+    let utc = t.checked_to_offset(UtcOffset::UTC)?;
+    (1970..=9998).contains(&utc.year()).then_some(utc)
+}
+
 /// `YYYYMMDDHHMMSS`, UTC (backup file names).
 pub fn compact_utc(t: OffsetDateTime) -> String {
-    let t = t.to_offset(UtcOffset::UTC);
+    // Out of range only for a value that skipped `in_range`: keep its own offset.
+    let t = t.checked_to_offset(UtcOffset::UTC).unwrap_or(t);
     format!(
         "{:04}{:02}{:02}{:02}{:02}{:02}",
         t.year(),
@@ -34,8 +45,13 @@ pub fn compact_utc(t: OffsetDateTime) -> String {
     )
 }
 
-/// Parses what the AWS CLI, botocore, smithy-rs or an older CLI may have written.
+/// Parses what the AWS CLI, botocore, smithy-rs or an older CLI may have written,
+/// within `in_range`.
 pub fn parse(s: &str) -> Option<OffsetDateTime> {
+    parse_any(s).and_then(in_range)
+}
+
+fn parse_any(s: &str) -> Option<OffsetDateTime> {
     let s = s.trim();
     if let Ok(t) = OffsetDateTime::parse(s, &Rfc3339) {
         return Some(t);
@@ -54,15 +70,65 @@ pub fn parse(s: &str) -> Option<OffsetDateTime> {
         .map(PrimitiveDateTime::assume_utc)
 }
 
-/// Epoch milliseconds (the portal's `expiration`) to a UTC instant.
+/// Epoch milliseconds (the portal's `expiration`) to a UTC instant, within
+/// `in_range`.
 pub fn from_epoch_millis(ms: i64) -> Option<OffsetDateTime> {
-    OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000).ok()
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .ok()
+        .and_then(in_range)
+}
+
+/// Epoch seconds (OIDC's `clientSecretExpiresAt`) to a UTC instant, within
+/// `in_range`.
+pub fn from_epoch_seconds(s: i64) -> Option<OffsetDateTime> {
+    OffsetDateTime::from_unix_timestamp(s)
+        .ok()
+        .and_then(in_range)
+}
+
+/// `now` plus `seconds` from the network (`expiresIn`), when `seconds` is within
+/// `1..=max` — else `None`.
+pub fn after(now: OffsetDateTime, seconds: i64, max: time::Duration) -> Option<OffsetDateTime> {
+    let d = time::Duration::seconds(seconds);
+    if seconds < 1 || d > max {
+        return None;
+    }
+    now.checked_add(d).and_then(in_range)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use time::macros::datetime;
+
+    #[test]
+    fn out_of_range_values_are_none_not_panics() {
+        for s in [
+            "9999-12-31T23:59:59-23:59",
+            "0000-01-01T00:00:00+23:59",
+            "9999-12-31T23:59:59Z",
+            "1969-12-31T23:59:59Z",
+        ] {
+            assert_eq!(parse(s), None, "{s}");
+        }
+        assert_eq!(from_epoch_millis(i64::MAX), None);
+        assert_eq!(from_epoch_millis(i64::MIN), None);
+        assert_eq!(from_epoch_seconds(i64::MAX), None);
+        let now = datetime!(2026-11-23 12:00:00 UTC);
+        let year = time::Duration::days(366);
+        assert_eq!(after(now, i64::MAX, year), None);
+        assert_eq!(after(now, 1_000_000_000_000_000, year), None);
+        assert_eq!(after(now, 0, year), None);
+        assert_eq!(after(now, -5, year), None);
+        assert_eq!(
+            after(now, 3600, year),
+            Some(datetime!(2026-11-23 13:00:00 UTC))
+        );
+        assert_eq!(
+            parse("2026-11-23T12:00:00-05:00"),
+            Some(datetime!(2026-11-23 17:00:00 UTC))
+        );
+    }
 
     #[test]
     fn formats_like_the_aws_cli() {

@@ -354,7 +354,7 @@ struct Resp {
     status: u16,
     content_type: Option<&'static str>,
     headers: Vec<(&'static str, String)>,
-    body: String,
+    body: Vec<u8>,
 }
 
 type Res = Result<Resp, Resp>;
@@ -364,7 +364,7 @@ fn json_resp(status: u16, v: Value) -> Resp {
         status,
         content_type: Some("application/json"),
         headers: vec![],
-        body: v.to_string(),
+        body: v.to_string().into_bytes(),
     }
 }
 
@@ -408,7 +408,7 @@ fn html(status: u16, title: &str, text: &str) -> Resp {
         status,
         content_type: Some("text/html; charset=utf-8"),
         headers: vec![],
-        body,
+        body: body.into_bytes(),
     }
 }
 
@@ -425,7 +425,7 @@ fn sts_err(status: u16, code: &str, message: &str) -> Resp {
         status,
         content_type: Some("text/xml"),
         headers: vec![],
-        body,
+        body: body.into_bytes(),
     }
 }
 
@@ -502,7 +502,7 @@ fn write_response(mut w: &TcpStream, r: &Resp) -> io::Result<()> {
         r.body.len()
     ));
     let mut out = head.into_bytes();
-    out.extend_from_slice(r.body.as_bytes());
+    out.extend_from_slice(&r.body);
     w.write_all(&out)?;
     w.flush()
 }
@@ -659,6 +659,9 @@ struct State {
     requests: Vec<RecordedRequest>,
     counts: HashMap<Op, usize>,
     failures: HashMap<Op, (u16, usize)>,
+    /// Answers given as they are, instead of handling the request (a hostile or
+    /// broken service): status, content type, body.
+    scripted: HashMap<Op, Vec<(u16, String, Vec<u8>)>>,
     slow_downs_left: u32,
     secrets: Vec<String>,
 }
@@ -808,6 +811,17 @@ impl State {
         {
             *left -= 1;
             return injected(op, *status);
+        }
+        if let Some(queue) = self.scripted.get_mut(&op)
+            && !queue.is_empty()
+        {
+            let (status, content_type, body) = queue.remove(0);
+            return Resp {
+                status,
+                content_type: None,
+                headers: vec![("Content-Type", content_type)],
+                body,
+            };
         }
         let result = match op {
             Op::RegisterClient => self.register_client(req),
@@ -1221,7 +1235,7 @@ impl State {
             status: 200,
             content_type: None,
             headers: vec![],
-            body: String::new(),
+            body: Vec::new(),
         })
     }
 
@@ -1293,7 +1307,7 @@ impl State {
             status: 200,
             content_type: Some("text/xml"),
             headers: vec![],
-            body,
+            body: body.into_bytes(),
         })
     }
 }
@@ -1373,7 +1387,10 @@ fn serve_connection(inner: &Inner, stream: TcpStream) {
     if inner.log {
         eprintln!("sso-standin: {line}");
     }
-    let _ = write_response(&stream, &resp);
+    // Status 0 (`respond_next`): the connection closes with no answer at all.
+    if resp.status != 0 {
+        let _ = write_response(&stream, &resp);
+    }
     let _ = stream.shutdown(std::net::Shutdown::Write);
 }
 
@@ -1410,6 +1427,7 @@ impl StandIn {
             requests: Vec::new(),
             counts: HashMap::new(),
             failures: HashMap::new(),
+            scripted: HashMap::new(),
             secrets: Vec::new(),
         };
         let inner = Arc::new(Inner {
@@ -1540,6 +1558,18 @@ impl StandIn {
             g.releases += 1;
         }
         self.inner.gate_changed.notify_all();
+    }
+
+    /// Answers the next request of `op` with exactly this status and body (JSON
+    /// unless the body says otherwise), whatever the request: for tests of what a
+    /// hostile or broken service can send. Queued answers are used in order.
+    /// Status 0 closes the connection after reading the request, answering nothing.
+    pub fn respond_next(&self, op: Op, status: u16, body: impl Into<Vec<u8>>) {
+        self.inner.lock().scripted.entry(op).or_default().push((
+            status,
+            "application/json".into(),
+            body.into(),
+        ));
     }
 
     pub fn set_approval(&self, approval: Approval) {

@@ -165,7 +165,9 @@ fn the_profile_comes_from_aws_profile_or_default() {
     let profile = check(&run.stdout, "profile")[0];
     assert!(
         profile.starts_with("warn")
-            && profile.contains("[default] does not exist; checking the file's only sso-session, \"corp\""),
+            && profile.contains(
+                "[default] does not exist; checking the file's only sso-session, \"corp\""
+            ),
         "{}",
         run.stdout
     );

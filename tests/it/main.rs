@@ -10,6 +10,7 @@ mod configure;
 mod credentials;
 mod doctor;
 mod hints;
+mod hostile;
 mod keychain;
 mod support;
 mod terminal;
