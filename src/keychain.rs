@@ -53,8 +53,9 @@ fn no_session_bus(ctx: &Context) -> Option<String> {
             let runtime = match ctx.var("XDG_RUNTIME_DIR") {
                 Some(dir) => std::path::PathBuf::from(dir),
                 None => {
-                    use std::os::unix::fs::MetadataExt;
-                    let uid = std::fs::metadata("/proc/self").ok()?.uid();
+                    // Not /proc/self's owner: the process is made non-dumpable
+                    // (lib.rs), which hands /proc/self to root.
+                    let uid = rustix::process::getuid().as_raw();
                     std::path::PathBuf::from(format!("/run/user/{uid}"))
                 }
             };

@@ -75,6 +75,8 @@ use std::process::ExitCode;
 /// The whole program: parse, run, and turn an error into one stderr line and an
 /// exit code. stdout stays empty on every error.
 pub fn main() -> ExitCode {
+    no_core_dumps();
+    std::panic::set_hook(Box::new(report_panic));
     let (action, args) = match cli::parse(std::env::args_os().skip(1)) {
         Ok(a) => a,
         Err(e) => return fail(&e),
@@ -84,6 +86,45 @@ pub fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => fail(&e),
     }
+}
+
+/// This process may hold SSO tokens and role credentials in memory: it writes no
+/// core dump, whatever the system's setting (as ssh-agent does). On Linux it is
+/// also made non-dumpable, which covers core handlers behind a pipe
+/// (systemd-coredump, apport) and keeps other processes of the user from reading
+/// its memory through ptrace. Best effort: a refusal changes nothing else.
+fn no_core_dumps() {
+    #[cfg(unix)]
+    {
+        use rustix::process::{Resource, Rlimit, setrlimit};
+        let _ = setrlimit(
+            Resource::Core,
+            Rlimit {
+                current: Some(0),
+                maximum: Some(0),
+            },
+        );
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        let _ =
+            rustix::process::set_dumpable_behavior(rustix::process::DumpableBehavior::NotDumpable);
+    }
+}
+
+/// A panic is a bug: one line, with its place, and the message only when it is a
+/// fixed text (a formatted one could carry data).
+fn report_panic(info: &std::panic::PanicHookInfo<'_>) {
+    let what = info
+        .payload()
+        .downcast_ref::<&'static str>()
+        .copied()
+        .unwrap_or("a bug");
+    let place = info
+        .location()
+        .map(|l| format!(" at {}:{}", l.file(), l.line()))
+        .unwrap_or_default();
+    eprintln!(
+        "sso-helper: internal error ({what}{place}); please report it with the command you ran"
+    );
 }
 
 fn fail(e: &error::Error) -> ExitCode {

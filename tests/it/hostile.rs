@@ -263,3 +263,32 @@ fn answers_too_large_or_cut_off_are_named_for_what_they_are() {
     );
     assert!(!run.stderr.contains("could not reach"), "{}", run.stderr);
 }
+
+/// A process that holds tokens writes no core dump: its core limit is 0.
+#[cfg(target_os = "linux")]
+#[test]
+fn no_core_dump_can_hold_a_token() {
+    let env = TestEnv::with(StandInConfig {
+        approval: Approval::Never,
+        ..Default::default()
+    });
+    env.standard_config();
+    let mut child = env
+        .command(BIN, &["login", "--profile", "dev-sso", "--flow", "device"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    while env.standin.count(Op::CreateTokenDevice) < 1 {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let limits = std::fs::read_to_string(format!("/proc/{}/limits", child.id())).unwrap();
+    child.kill().unwrap();
+    let _ = child.wait();
+    let core = limits
+        .lines()
+        .find(|l| l.starts_with("Max core file size"))
+        .unwrap();
+    let fields: Vec<&str> = core.split_whitespace().collect();
+    assert_eq!(&fields[4..6], ["0", "0"], "{core}");
+}
