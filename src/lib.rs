@@ -59,6 +59,8 @@ pub mod inventory;
 pub mod keychain;
 pub mod lock;
 pub mod login;
+#[cfg(test)]
+mod no_panic;
 pub mod oidc;
 pub mod output;
 pub mod portal;

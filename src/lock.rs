@@ -29,7 +29,7 @@ pub struct Guard {
 
 /// What a failed sign-in leaves behind for its waiters.
 #[derive(Serialize, Deserialize)]
-struct Failure {
+pub(crate) struct Failure {
     /// Unix seconds (with fraction) when the failure was recorded.
     at: f64,
     /// The one-line message, without the `sso-helper: ` prefix.

@@ -150,20 +150,10 @@ impl Oidc<'_> {
             body["scopes"] = json!(scopes);
         }
         let a = self.post("RegisterClient", "/client/register", body, Retry::Standard)?;
-        let out: RegisterOut = decode("RegisterClient", &a)?;
-        let expires_at = crate::timestamp::from_epoch_seconds(out.client_secret_expires_at)
-            .filter(|t| *t > now)
-            .ok_or_else(|| {
-                out_of_range(
-                    "RegisterClient",
-                    &a,
-                    "clientSecretExpiresAt",
-                    out.client_secret_expires_at,
-                )
-            })?;
+        let (client_id, client_secret, expires_at) = register_answer(&a, now)?;
         Ok(Registration {
-            client_id: out.client_id,
-            client_secret: out.client_secret,
+            client_id,
+            client_secret,
             expires_at,
             scopes,
             grant_types,
@@ -186,26 +176,7 @@ impl Oidc<'_> {
             body,
             Retry::Standard,
         )?;
-        if a.status == 401 {
-            return Ok(Err(Grant::InvalidClient));
-        }
-        let out: DeviceOut = decode("StartDeviceAuthorization", &a)?;
-        if !(1..=MAX_DEVICE_CODE_LIFETIME.whole_seconds()).contains(&out.expires_in) {
-            return Err(out_of_range(
-                "StartDeviceAuthorization",
-                &a,
-                "expiresIn",
-                out.expires_in,
-            ));
-        }
-        Ok(Ok(DeviceAuthorization {
-            device_code: out.device_code,
-            user_code: out.user_code,
-            verification_uri: out.verification_uri,
-            verification_uri_complete: out.verification_uri_complete,
-            expires_in: out.expires_in,
-            interval: out.interval,
-        }))
+        device_answer(&a)
     }
 
     /// One CreateToken call. Login-state answers come back as `Grant`s; anything
@@ -240,27 +211,81 @@ impl Oidc<'_> {
             }
         };
         let a = self.post("CreateToken", "/token", body, retry)?;
-        if a.is_success() {
-            let out: TokenOut = decode("CreateToken", &a)?;
-            if !(1..=MAX_TOKEN_LIFETIME.whole_seconds()).contains(&out.expires_in) {
-                return Err(out_of_range("CreateToken", &a, "expiresIn", out.expires_in));
-            }
-            return Ok(Grant::Token(Issued {
-                access_token: out.access_token,
-                expires_in: out.expires_in,
-                refresh_token: out.refresh_token.filter(|t| !t.is_empty()),
-            }));
-        }
-        Ok(match oauth_error(&a).as_deref() {
-            Some("authorization_pending") => Grant::Pending,
-            Some("slow_down") => Grant::SlowDown,
-            Some("expired_token") => Grant::Expired,
-            Some("access_denied") => Grant::Denied,
-            Some("invalid_grant") => Grant::InvalidGrant,
-            Some("invalid_client") => Grant::InvalidClient,
-            _ => return Err(aws_error("CreateToken", &a)),
-        })
+        token_answer(&a)
     }
+}
+
+// What the answers mean: pure functions of an `Answer`, so every shape a server
+// can send is tested without a network (and property-tested for panics).
+
+/// RegisterClient's answer: the client id and secret, and until when they hold
+/// (`clientSecretExpiresAt`, epoch seconds, which must lie after `now`).
+pub fn register_answer(
+    a: &Answer,
+    now: OffsetDateTime,
+) -> Result<(String, Secret, OffsetDateTime)> {
+    let out: RegisterOut = decode("RegisterClient", a)?;
+    let expires_at = crate::timestamp::from_epoch_seconds(out.client_secret_expires_at)
+        .filter(|t| *t > now)
+        .ok_or_else(|| {
+            out_of_range(
+                "RegisterClient",
+                a,
+                "clientSecretExpiresAt",
+                out.client_secret_expires_at,
+            )
+        })?;
+    Ok((out.client_id, out.client_secret, expires_at))
+}
+
+/// StartDeviceAuthorization's answer; a 401 means the registration is no longer
+/// good (`Grant::InvalidClient`). `expiresIn` must lie within an hour.
+pub fn device_answer(a: &Answer) -> Result<Result<DeviceAuthorization, Grant>> {
+    if a.status == 401 {
+        return Ok(Err(Grant::InvalidClient));
+    }
+    let out: DeviceOut = decode("StartDeviceAuthorization", a)?;
+    if !(1..=MAX_DEVICE_CODE_LIFETIME.whole_seconds()).contains(&out.expires_in) {
+        return Err(out_of_range(
+            "StartDeviceAuthorization",
+            a,
+            "expiresIn",
+            out.expires_in,
+        ));
+    }
+    Ok(Ok(DeviceAuthorization {
+        device_code: out.device_code,
+        user_code: out.user_code,
+        verification_uri: out.verification_uri,
+        verification_uri_complete: out.verification_uri_complete,
+        expires_in: out.expires_in,
+        interval: out.interval,
+    }))
+}
+
+/// CreateToken's answer: a token (with `expiresIn` within a year), a login state,
+/// or an error.
+pub fn token_answer(a: &Answer) -> Result<Grant> {
+    if a.is_success() {
+        let out: TokenOut = decode("CreateToken", a)?;
+        if !(1..=MAX_TOKEN_LIFETIME.whole_seconds()).contains(&out.expires_in) {
+            return Err(out_of_range("CreateToken", a, "expiresIn", out.expires_in));
+        }
+        return Ok(Grant::Token(Issued {
+            access_token: out.access_token,
+            expires_in: out.expires_in,
+            refresh_token: out.refresh_token.filter(|t| !t.is_empty()),
+        }));
+    }
+    Ok(match oauth_error(a).as_deref() {
+        Some("authorization_pending") => Grant::Pending,
+        Some("slow_down") => Grant::SlowDown,
+        Some("expired_token") => Grant::Expired,
+        Some("access_denied") => Grant::Denied,
+        Some("invalid_grant") => Grant::InvalidGrant,
+        Some("invalid_client") => Grant::InvalidClient,
+        _ => return Err(aws_error("CreateToken", a)),
+    })
 }
 
 /// A number in an answer outside what the API can mean.

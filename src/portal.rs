@@ -82,44 +82,56 @@ impl Portal<'_> {
             json: None,
             retry: Retry::Standard,
         })?;
-        let out: GetRoleCredentialsOut = decode(OP, &a)?;
-        let c = out.role_credentials;
-        let bad = |detail: String| Error::BadResponse {
-            op: OP,
-            host: a.host.clone(),
-            detail,
-        };
-        for (field, value) in [
-            ("accessKeyId", c.access_key_id.as_str()),
-            ("secretAccessKey", c.secret_access_key.expose()),
-            ("sessionToken", c.session_token.expose()),
-        ] {
-            if !valid_credential_value(value) {
-                // Named, never shown.
-                return Err(bad(format!(
-                    "its {field} is not a credential value (empty, too long, or with a character \
-                     other than printable ASCII without quotes, backslashes or spaces)"
-                )));
-            }
-        }
-        let expiration = timestamp::from_epoch_millis(c.expiration)
-            .ok_or_else(|| bad(format!("expiration = {} is out of range", c.expiration)))?;
-        if expiration - now < MIN_RECEIVED_LIFETIME {
+        role_credentials_answer(&a, account_id, now)
+    }
+}
+
+/// GetRoleCredentials's answer for `account_id`: the values checked
+/// (`valid_credential_value`), the expiry within range and at least a minute
+/// after `now`.
+pub fn role_credentials_answer(
+    a: &crate::http::Answer,
+    account_id: &str,
+    now: OffsetDateTime,
+) -> Result<RoleCredentials> {
+    const OP: &str = "GetRoleCredentials";
+    let out: GetRoleCredentialsOut = decode(OP, a)?;
+    let c = out.role_credentials;
+    let bad = |detail: String| Error::BadResponse {
+        op: OP,
+        host: a.host.clone(),
+        detail,
+    };
+    for (field, value) in [
+        ("accessKeyId", c.access_key_id.as_str()),
+        ("secretAccessKey", c.secret_access_key.expose()),
+        ("sessionToken", c.session_token.expose()),
+    ] {
+        if !valid_credential_value(value) {
+            // Named, never shown.
             return Err(bad(format!(
-                "the credentials expire at {}, which is past or within a minute by this \
-                 machine's clock (now {}); if the clock is wrong, `sso-helper doctor` checks it",
-                timestamp::format_utc(expiration),
-                timestamp::format_utc(now)
+                "its {field} is not a credential value (empty, too long, or with a character \
+                     other than printable ASCII without quotes, backslashes or spaces)"
             )));
         }
-        Ok(RoleCredentials {
-            access_key_id: c.access_key_id,
-            secret_access_key: c.secret_access_key,
-            session_token: c.session_token,
-            expiration,
-            account_id: account_id.to_string(),
-        })
     }
+    let expiration = timestamp::from_epoch_millis(c.expiration)
+        .ok_or_else(|| bad(format!("expiration = {} is out of range", c.expiration)))?;
+    if expiration - now < MIN_RECEIVED_LIFETIME {
+        return Err(bad(format!(
+            "the credentials expire at {}, which is past or within a minute by this \
+                 machine's clock (now {}); if the clock is wrong, `sso-helper doctor` checks it",
+            timestamp::format_utc(expiration),
+            timestamp::format_utc(now)
+        )));
+    }
+    Ok(RoleCredentials {
+        access_key_id: c.access_key_id,
+        secret_access_key: c.secret_access_key,
+        session_token: c.session_token,
+        expiration,
+        account_id: account_id.to_string(),
+    })
 }
 
 pub fn is_unauthorized(e: &Error) -> bool {
@@ -169,6 +181,67 @@ struct ListAccountRolesOut {
     next_token: Option<String>,
 }
 
+/// A 12-digit AWS account id.
+pub fn is_account_id(s: &str) -> bool {
+    s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// A permission set (role) name as IAM Identity Center allows it: 1–64 of
+/// letters, digits and `+=,.@_-`. Names go into config files `configure`
+/// writes and into URLs, so anything else from the service is refused.
+pub fn is_role_name(s: &str) -> bool {
+    (1..=64).contains(&s.len())
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"+=,.@_-".contains(&b))
+}
+
+/// One ListAccounts page: its accounts (ids checked, names and emails made
+/// printable: they reach the terminal and generated comments) and the next
+/// page's token.
+pub fn accounts_page(a: &crate::http::Answer) -> Result<(Vec<Account>, Option<String>)> {
+    let page: ListAccountsOut = decode("ListAccounts", a)?;
+    let mut accounts = Vec::with_capacity(page.account_list.len());
+    for acct in page.account_list {
+        if !is_account_id(&acct.account_id) {
+            return Err(Error::BadResponse {
+                op: "ListAccounts",
+                host: a.host.clone(),
+                detail: format!(
+                    "an accountId is not 12 digits ({})",
+                    crate::error::printable(&acct.account_id, 40)
+                ),
+            });
+        }
+        accounts.push(Account {
+            id: acct.account_id,
+            name: crate::error::printable(&acct.account_name, 100),
+            email: crate::error::printable(&acct.email_address, 100),
+        });
+    }
+    Ok((accounts, page.next_token.filter(|t| !t.is_empty())))
+}
+
+/// One ListAccountRoles page: its role names (checked: `is_role_name`) and the
+/// next page's token.
+pub fn roles_page(a: &crate::http::Answer) -> Result<(Vec<String>, Option<String>)> {
+    let page: ListAccountRolesOut = decode("ListAccountRoles", a)?;
+    let mut roles = Vec::with_capacity(page.role_list.len());
+    for r in page.role_list {
+        if !is_role_name(&r.role_name) {
+            return Err(Error::BadResponse {
+                op: "ListAccountRoles",
+                host: a.host.clone(),
+                detail: format!(
+                    "a roleName is not a permission set name ({})",
+                    crate::error::printable(&r.role_name, 64)
+                ),
+            });
+        }
+        roles.push(r.role_name);
+    }
+    Ok((roles, page.next_token.filter(|t| !t.is_empty())))
+}
+
 /// The page size asked for (the API's maximum).
 const PAGE_SIZE: u32 = 100;
 
@@ -198,14 +271,9 @@ impl Portal<'_> {
             if let Some(t) = &next {
                 q.push_str(&format!("&next_token={}", query_escape(t)));
             }
-            let page: ListAccountsOut =
-                decode("ListAccounts", &self.get("ListAccounts", q, token)?)?;
-            out.extend(page.account_list.into_iter().map(|a| Account {
-                id: a.account_id,
-                name: a.account_name,
-                email: a.email_address,
-            }));
-            match page.next_token.filter(|t| !t.is_empty()) {
+            let (accounts, next_token) = accounts_page(&self.get("ListAccounts", q, token)?)?;
+            out.extend(accounts);
+            match next_token {
                 Some(t) if next.as_deref() != Some(t.as_str()) => next = Some(t),
                 _ => return Ok(out),
             }
@@ -224,10 +292,9 @@ impl Portal<'_> {
             if let Some(t) = &next {
                 q.push_str(&format!("&next_token={}", query_escape(t)));
             }
-            let page: ListAccountRolesOut =
-                decode("ListAccountRoles", &self.get("ListAccountRoles", q, token)?)?;
-            out.extend(page.role_list.into_iter().map(|r| r.role_name));
-            match page.next_token.filter(|t| !t.is_empty()) {
+            let (roles, next_token) = roles_page(&self.get("ListAccountRoles", q, token)?)?;
+            out.extend(roles);
+            match next_token {
                 Some(t) if next.as_deref() != Some(t.as_str()) => next = Some(t),
                 _ => return Ok(out),
             }
