@@ -199,7 +199,7 @@ impl std::fmt::Debug for ConfigFile {
 
 /// The config file's text; a missing or non-UTF-8 file is a configuration error.
 fn read_text(path: &Path) -> Result<String> {
-    match std::fs::read(path) {
+    match crate::readfile::read_regular(path, crate::readfile::USER_FILE_CAP) {
         Ok(bytes) => String::from_utf8(bytes).map_err(|_| {
             Error::config(path, "the file is not valid UTF-8", "save it as UTF-8 text")
         }),

@@ -90,7 +90,7 @@ fn write(
     command: &str,
 ) -> Result<String> {
     let path = &session.config.path;
-    let original = match std::fs::read(path) {
+    let original = match crate::readfile::read_regular(path, crate::readfile::USER_FILE_CAP) {
         Ok(bytes) => String::from_utf8(bytes).map_err(|_| {
             Error::config(path, "the file is not valid UTF-8", "save it as UTF-8 text")
         })?,

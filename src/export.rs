@@ -113,7 +113,7 @@ fn credentials_path(ctx: &Context) -> Result<std::path::PathBuf> {
 /// The credentials file's text (empty when it does not exist); a file botocore
 /// cannot read is not touched.
 fn read_credentials(path: &std::path::Path) -> Result<String> {
-    let text = match std::fs::read(path) {
+    let text = match crate::readfile::read_regular(path, crate::readfile::USER_FILE_CAP) {
         Ok(bytes) => String::from_utf8(bytes).map_err(|_| {
             Error::config(path, "the file is not valid UTF-8", "save it as UTF-8 text")
         })?,

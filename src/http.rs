@@ -359,7 +359,7 @@ fn bundle_and_system_roots(
     path: &std::path::Path,
     source: &str,
 ) -> Result<Vec<ureq::tls::Certificate<'static>>, String> {
-    let pem = std::fs::read(path)
+    let pem = crate::readfile::read_regular(path, crate::readfile::USER_FILE_CAP)
         .map_err(|e| format!("{source} = {}: cannot read it: {e}", path.display()))?;
     let mut certs: Vec<ureq::tls::Certificate<'static>> = ureq::tls::parse_pem(&pem)
         .filter_map(|item| match item {

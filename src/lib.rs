@@ -64,6 +64,7 @@ mod no_panic;
 pub mod oidc;
 pub mod output;
 pub mod portal;
+pub mod readfile;
 pub mod secret;
 pub mod shlex;
 pub mod store;

@@ -441,7 +441,7 @@ fn py_json_str(s: &str) -> String {
 
 /// Reads a JSON file; any problem (absent, unreadable, corrupt, wrong shape) is a miss.
 pub(crate) fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Option<T> {
-    let bytes = fs::read(path).ok()?;
+    let bytes = crate::readfile::read_regular(path, crate::readfile::CACHE_CAP).ok()?;
     serde_json::from_slice(&bytes).ok()
 }
 

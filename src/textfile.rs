@@ -34,7 +34,7 @@ pub fn rewrite_with_backup(
     policy: Backup,
     force_mode: Option<u32>,
 ) -> Result<Option<PathBuf>> {
-    let original = match fs::read(path) {
+    let original = match crate::readfile::read_regular(path, crate::readfile::USER_FILE_CAP) {
         Ok(bytes) => Some(bytes),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
         Err(e) => return Err(Error::io("read", path)(e)),

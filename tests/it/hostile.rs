@@ -292,3 +292,52 @@ fn no_core_dump_can_hold_a_token() {
     let fields: Vec<&str> = core.split_whitespace().collect();
     assert_eq!(&fields[4..6], ["0", "0"], "{core}");
 }
+
+/// A FIFO, a device or a directory where a file is expected: a cache miss, or a
+/// clear error for a file the user named — never a read that blocks.
+#[cfg(unix)]
+#[test]
+fn special_files_never_block() {
+    let limit = std::time::Duration::from_secs(20);
+    let mkfifo = |p: &std::path::Path| {
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        let _ = std::fs::remove_file(p);
+        assert!(
+            std::process::Command::new("mkfifo")
+                .arg(p)
+                .status()
+                .unwrap()
+                .success()
+        );
+    };
+    let mut env = TestEnv::new();
+    env.standard_config();
+    env.run(&["--profile", "dev-sso"]).json();
+    // The role cache and the token are FIFOs: misses; signed in again, served.
+    let role = files_under(&env.aws("cli/cache")).remove(0);
+    mkfifo(&role);
+    mkfifo(&env.token_path("corp"));
+    let run = env.run_within(&["--profile", "dev-sso"], limit);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    // The lock-failure record and the role index too.
+    for f in files_under(&env.aws("sso-helper")) {
+        if f.extension().is_some_and(|e| e == "json") {
+            mkfifo(&f);
+        }
+    }
+    env.run_within(&["logout", "--profile", "dev-sso"], limit);
+    env.run_within(&["status"], limit).ok();
+    // Files the user names: a clear error.
+    let fifo = env.home().join("bundle.pem");
+    mkfifo(&fifo);
+    env.set("AWS_CA_BUNDLE", &fifo.display().to_string());
+    let run = env.run_within(&["--profile", "dev-sso"], limit);
+    run.fails(2, &["AWS_CA_BUNDLE", "it is a FIFO, not a regular file"]);
+    env.set("AWS_CA_BUNDLE", "");
+    mkfifo(&env.aws("config"));
+    env.run_within(&["--profile", "dev-sso"], limit)
+        .fails(2, &["cannot be read", "FIFO"]);
+    env.set("AWS_CONFIG_FILE", "/dev/zero");
+    env.run_within(&["--profile", "dev-sso"], limit)
+        .fails(2, &["cannot be read", "device"]);
+}

@@ -173,6 +173,28 @@ impl TestEnv {
         self.finish(out)
     }
 
+    /// Runs sso-helper, killing it (and failing the test) if it runs longer than
+    /// `limit`: for inputs that once made it hang.
+    #[track_caller]
+    pub fn run_within(&self, args: &[&str], limit: std::time::Duration) -> Run {
+        let mut child = self
+            .command(BIN, args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run sso-helper");
+        let deadline = std::time::Instant::now() + limit;
+        while child.try_wait().unwrap().is_none() {
+            if std::time::Instant::now() > deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("sso-helper {args:?} ran longer than {limit:?}: it hangs");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        self.finish(child.wait_with_output().unwrap())
+    }
+
     /// Runs sso-helper without a controlling terminal (in a new session, through
     /// util-linux's `setsid`), as under an SDK, even when the tests run in one.
     #[track_caller]
