@@ -14,7 +14,7 @@ use crate::endpoints::{self, Service};
 use crate::error::{Error, Result};
 use crate::http::Http;
 use crate::keychain::KeychainStore;
-use crate::lock::{Guard, Locks};
+use crate::lock::{Guard, Locks, Waiting};
 use crate::login::{self, LoginOptions};
 use crate::oidc::Oidc;
 use crate::portal::{Portal, RoleCredentials, is_unauthorized};
@@ -24,6 +24,14 @@ use crate::token::{Flow, Token};
 /// Cached role credentials are served only with at least this much left: botocore
 /// re-runs the process inside its 15-minute advisory window.
 pub const MIN_LIFETIME: Duration = Duration::minutes(15);
+
+/// How long a process waits for another's sign-in: longer than any sign-in can
+/// take (a device code lives at most 30 minutes, `oidc`, and the wait a minute
+/// past it; a PKCE sign-in 10 minutes), then it gives up.
+pub const SIGN_IN_LOCK_LIMIT: Duration = Duration::minutes(33);
+/// How long a process waits for another's GetRoleCredentials (at most a minute
+/// of retries, each request at most 30 s).
+pub const ROLE_LOCK_LIMIT: Duration = Duration::minutes(3);
 
 #[derive(Debug, Default, Clone)]
 pub struct Options {
@@ -214,11 +222,19 @@ impl<'c> Session<'c> {
     /// Takes the session's lock, telling the user when another process holds it.
     fn lock_session(&self, session: &SsoSession) -> Result<(Guard, String)> {
         let key = format!("session:{}", session.cache_key());
-        let waiting = format!(
+        let notice = format!(
             "sso-helper: waiting for the sign-in to {} in progress in another process",
             session.describe()
         );
-        Ok((self.locks.acquire(self.ctx, &key, Some(&waiting))?, key))
+        let what = format!("the sign-in to {}", session.describe());
+        let waiting = Waiting {
+            notice: Some(&notice),
+            what: &what,
+        };
+        let guard = self
+            .locks
+            .acquire(self.ctx, &key, waiting, SIGN_IN_LOCK_LIMIT)?;
+        Ok((guard, key))
     }
 
     /// A usable token for `session`: stored, refreshed, imported or from a new
@@ -447,7 +463,17 @@ impl<'c> Session<'c> {
             target.account_id,
             target.role_name
         );
-        let _guard = self.locks.acquire(ctx, &lock_key, None)?;
+        let what = format!(
+            "the role credentials of {} in {}",
+            target.role_name, target.account_id
+        );
+        let waiting = Waiting {
+            notice: None,
+            what: &what,
+        };
+        let _guard = self
+            .locks
+            .acquire(ctx, &lock_key, waiting, ROLE_LOCK_LIMIT)?;
         if let Some(c) = cached() {
             ctx.debug(|| "another process fetched these role credentials".into());
             return Ok(c);

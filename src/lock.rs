@@ -21,6 +21,14 @@ pub struct Locks {
     dir: PathBuf,
 }
 
+/// What a waiter says: the notice shown once it has to wait, and how the
+/// guarded work is named if it gives up.
+#[derive(Clone, Copy)]
+pub struct Waiting<'a> {
+    pub notice: Option<&'a str>,
+    pub what: &'a str,
+}
+
 /// A held lock; dropping it releases it.
 #[derive(Debug)]
 pub struct Guard {
@@ -48,28 +56,58 @@ impl Locks {
         self.dir.join(format!("{}.{ext}", sha1_hex(key)))
     }
 
-    /// Takes the lock named `key`. When another process holds it, `waiting` is shown
-    /// (if given) and the call blocks until the lock is free.
-    pub fn acquire(&self, ctx: &Context, key: &str, waiting: Option<&str>) -> Result<Guard> {
+    /// Takes the lock named `key`. When another process holds it, `waiting.0` is
+    /// shown and the call waits — at most `limit`, longer than the holder's work can
+    /// take (a sign-in, a fetch); then it gives up with an error saying so (the
+    /// holder is stopped or stuck), instead of waiting forever.
+    pub fn acquire(
+        &self,
+        ctx: &Context,
+        key: &str,
+        waiting: Waiting<'_>,
+        limit: time::Duration,
+    ) -> Result<Guard> {
         let path = self.path(key, "lock");
         ensure_private_dir(&self.dir).map_err(Error::io("create directory", &self.dir))?;
         let file = open_lock_file(&path).map_err(Error::io("open lock file", &path))?;
-        match file.try_lock() {
-            Ok(()) => {}
-            Err(std::fs::TryLockError::WouldBlock) => {
-                if let Some(msg) = waiting {
+        let started = ctx.now();
+        let mut pause = std::time::Duration::from_millis(5);
+        let mut said = false;
+        loop {
+            match file.try_lock() {
+                Ok(()) => return Ok(Guard { _file: file }),
+                Err(std::fs::TryLockError::WouldBlock) => {}
+                Err(std::fs::TryLockError::Error(e)) if e.kind() == ErrorKind::Unsupported => {
+                    // A file system without locks: go on unguarded rather than fail.
+                    ctx.debug(|| format!("file locks unsupported at {}", path.display()));
+                    return Ok(Guard { _file: file });
+                }
+                Err(std::fs::TryLockError::Error(e)) => return Err(Error::io("lock", &path)(e)),
+            }
+            if !said {
+                said = true;
+                if let Some(msg) = waiting.notice {
                     ctx.show(msg);
                 }
                 ctx.debug(|| format!("waiting for lock {}", path.display()));
-                file.lock().map_err(Error::io("lock", &path))?;
             }
-            Err(std::fs::TryLockError::Error(e)) if e.kind() == ErrorKind::Unsupported => {
-                // A file system without locks: go on unguarded rather than fail.
-                ctx.debug(|| format!("file locks unsupported at {}", path.display()));
+            let waited = ctx.now() - started;
+            if waited >= limit {
+                return Err(Error::Login {
+                    message: format!(
+                        "another process has held the lock for {} for {} minutes, longer than that work can take",
+                        waiting.what,
+                        waited.whole_minutes()
+                    ),
+                    hint: format!(
+                        "stop the other sso-helper process (it may be stopped or stuck), then try again; the lock is {}",
+                        path.display()
+                    ),
+                });
             }
-            Err(std::fs::TryLockError::Error(e)) => return Err(Error::io("lock", &path)(e)),
+            ctx.sleep(pause);
+            pause = (pause * 2).min(std::time::Duration::from_millis(100));
         }
-        Ok(Guard { _file: file })
     }
 
     /// Records that the work guarded by `key` failed with `err`, now.
@@ -100,6 +138,8 @@ fn unix_seconds(t: OffsetDateTime) -> f64 {
     t.unix_timestamp_nanos() as f64 / 1e9
 }
 
+/// Never through a symbolic link: someone who can write `~/.aws/sso-helper` must
+/// not make sso-helper create or open a file elsewhere.
 #[cfg(unix)]
 fn open_lock_file(path: &Path) -> std::io::Result<File> {
     use std::os::unix::fs::OpenOptionsExt;
@@ -109,6 +149,7 @@ fn open_lock_file(path: &Path) -> std::io::Result<File> {
         .create(true)
         .truncate(false)
         .mode(0o600)
+        .custom_flags(libc::O_NOFOLLOW)
         .open(path)
 }
 
@@ -132,16 +173,27 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let ctx = Context::for_test(&[], None, datetime!(2026-11-23 12:00:00 UTC));
         let locks = Locks::new(dir.path());
-        let first = locks.acquire(&ctx, "session:corp", None).unwrap();
+        let quiet = Waiting {
+            notice: None,
+            what: "the test",
+        };
+        let first = locks
+            .acquire(&ctx, "session:corp", quiet, time::Duration::minutes(1))
+            .unwrap();
         let path = locks.path("session:corp", "lock");
         let (tx, rx) = std::sync::mpsc::channel();
         let waiter = std::thread::spawn(move || {
-            let ctx = Context::for_test(&[], None, datetime!(2026-11-23 12:00:00 UTC));
+            let ctx = Context::for_test(&[], None, datetime!(2026-11-23 12:00:00 UTC))
+                .with_sleeper(std::thread::sleep);
             let locks = Locks {
                 dir: path.parent().unwrap().to_path_buf(),
             };
+            let waiting = Waiting {
+                notice: Some("waiting"),
+                what: "the test",
+            };
             let g = locks
-                .acquire(&ctx, "session:corp", Some("waiting"))
+                .acquire(&ctx, "session:corp", waiting, time::Duration::minutes(1))
                 .unwrap();
             tx.send(ctx.shown()).unwrap();
             drop(g);
@@ -154,6 +206,60 @@ mod tests {
         waiter.join().unwrap();
         // The lock file stays; it is never deleted.
         assert!(locks.path("session:corp", "lock").exists());
+    }
+
+    /// A holder that never lets go (stopped, stuck): the waiter gives up once the
+    /// work must have ended, and says so.
+    #[test]
+    fn a_waiter_gives_up_after_the_limit() {
+        use std::cell::Cell;
+        use std::rc::Rc;
+        let dir = tempfile::tempdir().unwrap();
+        let start = datetime!(2026-11-23 12:00:00 UTC);
+        let clock = Rc::new(Cell::new(start));
+        let (c1, c2) = (clock.clone(), clock.clone());
+        let ctx = Context::for_test(&[], None, start)
+            .with_clock(move || c1.get())
+            .with_sleeper(move |d| c2.set(c2.get() + d));
+        let locks = Locks::new(dir.path());
+        let waiting = Waiting {
+            notice: Some("waiting for the sign-in"),
+            what: "the sign-in to sso-session \"corp\"",
+        };
+        let _held = locks
+            .acquire(&ctx, "session:corp", waiting, time::Duration::minutes(1))
+            .unwrap();
+        let e = locks
+            .acquire(&ctx, "session:corp", waiting, time::Duration::minutes(33))
+            .unwrap_err();
+        let line = crate::error::one_line(&e);
+        assert!(
+            line.contains("held the lock for the sign-in to sso-session \"corp\" for 33 minutes"),
+            "{line}"
+        );
+        assert!(clock.get() - start >= time::Duration::minutes(33));
+        assert_eq!(ctx.shown(), ["waiting for the sign-in"]);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn lock_files_are_never_opened_through_a_link() {
+        let dir = tempfile::tempdir().unwrap();
+        let ctx = Context::for_test(&[], None, datetime!(2026-11-23 12:00:00 UTC));
+        let locks = Locks::new(dir.path());
+        std::fs::create_dir_all(&locks.dir).unwrap();
+        let target = dir.path().join("elsewhere");
+        std::os::unix::fs::symlink(&target, locks.path("k", "lock")).unwrap();
+        let quiet = Waiting {
+            notice: None,
+            what: "k",
+        };
+        assert!(
+            locks
+                .acquire(&ctx, "k", quiet, time::Duration::minutes(1))
+                .is_err()
+        );
+        assert!(!target.exists(), "nothing created through the link");
     }
 
     #[test]

@@ -349,12 +349,22 @@ enum Callback {
 }
 
 /// Serves the loopback redirect until it brings a code (with our `state`) or an
-/// error, or time runs out. Every request gets a page; others are ignored.
+/// error, or time runs out. Each connection is served on its own thread with a
+/// deadline for its whole request, so one that trickles bytes (another local
+/// user) cannot hold back the browser's redirect; at most `MAX_CONNECTIONS` are
+/// served at once. Every request gets a page; others are ignored.
 fn wait_for_callback(listener: &TcpListener, state: &str) -> Result<Callback> {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
     let deadline = std::time::Instant::now() + PKCE_TIMEOUT;
+    let (tx, rx) = std::sync::mpsc::channel::<Callback>();
+    let active = Arc::new(AtomicUsize::new(0));
     listener.set_nonblocking(true).ok();
     while std::time::Instant::now() < deadline {
-        let mut stream = match listener.accept() {
+        if let Ok(outcome) = rx.try_recv() {
+            return Ok(outcome);
+        }
+        let stream = match listener.accept() {
             Ok((stream, _)) => stream,
             Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
                 std::thread::sleep(std::time::Duration::from_millis(25));
@@ -362,64 +372,88 @@ fn wait_for_callback(listener: &TcpListener, state: &str) -> Result<Callback> {
             }
             Err(_) => continue,
         };
-        stream.set_nonblocking(false).ok();
-        stream.set_read_timeout(Some(CALLBACK_READ_TIMEOUT)).ok();
-        let target = read_request_target(&mut stream).unwrap_or_default();
-        let (path, query) = target.split_once('?').unwrap_or((&target, ""));
-        let params: Vec<(String, String)> = query
-            .split('&')
-            .filter_map(|kv| kv.split_once('='))
-            .map(|(k, v)| (query_unescape(k), query_unescape(v)))
-            .collect();
-        let param = |name: &str| {
-            params
-                .iter()
-                .find(|(k, _)| k == name)
-                .map(|(_, v)| v.clone())
-        };
-        let outcome = if path != "/oauth/callback" || param("state").as_deref() != Some(state) {
-            None
-        } else if let Some(error) = param("error") {
-            Some(Callback::Denied(error))
-        } else {
-            param("code").map(|c| Callback::Code(Secret::new(c)))
-        };
-        let (title, body) = match &outcome {
-            Some(Callback::Code(_)) => (
-                "Signed in",
-                "sso-helper has your sign-in. You can close this window.",
-            ),
-            Some(_) => (
-                "Sign-in failed",
-                "The sign-in did not complete. Return to your terminal for details.",
-            ),
-            None => (
-                "Waiting",
-                "This is not the sign-in redirect sso-helper is waiting for.",
-            ),
-        };
-        let page = format!(
-            "<!doctype html><html><head><meta charset=\"utf-8\"><title>{title}</title></head>\
-             <body style=\"font-family: sans-serif; margin: 3em\"><h1>{title}</h1><p>{body}</p></body></html>"
-        );
-        let _ = write!(
-            stream,
-            "HTTP/1.1 200 OK\r\ncontent-type: text/html; charset=utf-8\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{page}",
-            page.len()
-        );
-        let _ = stream.flush();
-        if let Some(o) = outcome {
-            return Ok(o);
+        if active.load(Ordering::SeqCst) >= MAX_CONNECTIONS {
+            continue; // dropped: closed at once
         }
+        active.fetch_add(1, Ordering::SeqCst);
+        let (tx, state, active) = (tx.clone(), state.to_string(), active.clone());
+        std::thread::spawn(move || {
+            if let Some(outcome) = serve_callback(stream, &state) {
+                let _ = tx.send(outcome);
+            }
+            active.fetch_sub(1, Ordering::SeqCst);
+        });
     }
-    Ok(Callback::TimedOut)
+    Ok(rx.try_recv().unwrap_or(Callback::TimedOut))
 }
 
-/// The request target of an HTTP request (`GET /path?query HTTP/1.1`).
+/// How many callback connections are served at once.
+const MAX_CONNECTIONS: usize = 16;
+
+/// One connection to the listener: its request read within
+/// `CALLBACK_READ_TIMEOUT` in all, a page sent back, and the outcome if it is
+/// the redirect we wait for.
+fn serve_callback(mut stream: TcpStream, state: &str) -> Option<Callback> {
+    stream.set_nonblocking(false).ok();
+    let target = read_request_target(&mut stream).unwrap_or_default();
+    let (path, query) = target.split_once('?').unwrap_or((&target, ""));
+    let params: Vec<(String, String)> = query
+        .split('&')
+        .filter_map(|kv| kv.split_once('='))
+        .map(|(k, v)| (query_unescape(k), query_unescape(v)))
+        .collect();
+    let param = |name: &str| {
+        params
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    };
+    let outcome = if path != "/oauth/callback" || param("state").as_deref() != Some(state) {
+        None
+    } else if let Some(error) = param("error") {
+        Some(Callback::Denied(error))
+    } else {
+        param("code").map(|c| Callback::Code(Secret::new(c)))
+    };
+    let (title, body) = match &outcome {
+        Some(Callback::Code(_)) => (
+            "Signed in",
+            "sso-helper has your sign-in. You can close this window.",
+        ),
+        Some(_) => (
+            "Sign-in failed",
+            "The sign-in did not complete. Return to your terminal for details.",
+        ),
+        None => (
+            "Waiting",
+            "This is not the sign-in redirect sso-helper is waiting for.",
+        ),
+    };
+    let page = format!(
+        "<!doctype html><html><head><meta charset=\"utf-8\"><title>{title}</title></head>\
+         <body style=\"font-family: sans-serif; margin: 3em\"><h1>{title}</h1><p>{body}</p></body></html>"
+    );
+    let _ = write!(
+        stream,
+        "HTTP/1.1 200 OK\r\ncontent-type: text/html; charset=utf-8\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{page}",
+        page.len()
+    );
+    let _ = stream.flush();
+    outcome
+}
+
+/// The request target of an HTTP request (`GET /path?query HTTP/1.1`), read
+/// within `CALLBACK_READ_TIMEOUT` for the whole head.
 fn read_request_target(stream: &mut TcpStream) -> Option<String> {
+    let deadline = std::time::Instant::now() + CALLBACK_READ_TIMEOUT;
     let mut head = Vec::new();
     let mut buf = [0u8; 1024];
     while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 16 * 1024 {
+        let left = deadline.checked_duration_since(std::time::Instant::now())?;
+        if left.is_zero() {
+            return None;
+        }
+        stream.set_read_timeout(Some(left)).ok()?;
         let n = stream.read(&mut buf).ok()?;
         if n == 0 {
             break;
@@ -721,6 +755,44 @@ mod tests {
             visit(port, "/oauth/callback?error=access_denied&state=s").contains("Sign-in failed")
         );
         assert!(matches!(waiter.join().unwrap(), Callback::Denied(e) if e == "access_denied"));
+    }
+
+    /// Another local user's connection that trickles bytes (or sends nothing)
+    /// does not hold back the browser's redirect.
+    #[test]
+    fn a_trickling_connection_does_not_block_the_redirect() {
+        use std::io::Write;
+        let listener = TcpListener::bind(("127.0.0.1", 0)).unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let waiter = std::thread::spawn(move || wait_for_callback(&listener, "s").unwrap());
+        // A byte every 200 ms: each read succeeds, the request never ends.
+        let trickler = std::thread::spawn(move || {
+            let mut slow = TcpStream::connect(("127.0.0.1", port)).unwrap();
+            for _ in 0..15 {
+                if slow.write_all(b"G").is_err() {
+                    break;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(200));
+            }
+        });
+        let _silent = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        // The browser's redirect is answered while the trickle goes on (the visit
+        // gives up after 5 s: a server that serves one connection at a time would
+        // still be reading the trickle).
+        let mut c = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        c.set_read_timeout(Some(std::time::Duration::from_secs(5)))
+            .unwrap();
+        write!(
+            c,
+            "GET /oauth/callback?code=c&state=s HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+        )
+        .unwrap();
+        let mut page = String::new();
+        std::io::Read::read_to_string(&mut c, &mut page).unwrap();
+        assert!(page.contains("Signed in"), "{page}");
+        assert!(matches!(waiter.join().unwrap(), Callback::Code(_)));
+        trickler.join().unwrap();
     }
 
     #[test]

@@ -65,7 +65,7 @@ pub enum GrantRequest<'a> {
 pub const MAX_TOKEN_LIFETIME: Duration = Duration::days(366);
 /// The longest device code lifetime accepted (`expiresIn` of a device
 /// authorization); AWS issues 10 minutes.
-pub const MAX_DEVICE_CODE_LIFETIME: Duration = Duration::hours(1);
+pub const MAX_DEVICE_CODE_LIFETIME: Duration = Duration::minutes(30);
 
 /// The scope PKCE registrations default to (it yields refreshable tokens).
 pub const DEFAULT_SCOPE: &str = "sso:account:access";
