@@ -54,6 +54,9 @@ pub fn run(session: &Session<'_>, opts: &Options, args: &Args) -> Result<String>
     }
     let (sso, new_session) = choose_session(&session.config, name, args, &mut ask_on_terminal)?;
     let command = helper_command()?;
+    if args.write {
+        textfile::check_writable(&session.config.path)?;
+    }
     let accounts = reachable(session, &sso, opts)?;
     let region = args.region.as_deref();
     if !args.write {
@@ -90,6 +93,8 @@ fn write(
     command: &str,
 ) -> Result<String> {
     let path = &session.config.path;
+    // Read, merge and write under the file's lock: parallel runs keep each other's.
+    let _guard = textfile::lock_for_rewrite(session.ctx, &session.aws, path)?;
     let original = match crate::readfile::read_regular(path, crate::readfile::USER_FILE_CAP) {
         Ok(bytes) => String::from_utf8(bytes).map_err(|_| {
             Error::config(path, "the file is not valid UTF-8", "save it as UTF-8 text")

@@ -23,8 +23,13 @@ pub fn run(ctx: &Context, opts: &Options, format: &str, to: Option<&str>) -> Res
     let config = ConfigFile::load(&crate::config::config_path(ctx)?)?;
     refuse_to_shadow(&config, name, &profile, opts)?;
     let path = credentials_path(ctx)?;
-    let existing = read_credentials(&path)?;
+    read_credentials(&path)?;
+    crate::textfile::check_writable(&path)?;
     let creds = credentials::run(ctx, opts)?;
+    // Read again, merge and write under the file's lock: parallel runs keep each
+    // other's sections.
+    let _guard = crate::textfile::lock_for_rewrite(ctx, &aws_dir(ctx)?, &path)?;
+    let existing = read_credentials(&path)?;
     write_credentials_file(&path, &existing, name, &creds)
 }
 

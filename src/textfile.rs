@@ -19,6 +19,45 @@ use crate::error::{Error, Result};
 /// the backup's path, or `None` when the file did not exist (it is then created,
 /// with any missing parent directory 0700). A symbolic link is followed: the file it
 /// points at is replaced and the link stays; the backup sits next to `path`.
+/// Takes the lock that serialises every read-merge-write of `path` (the config
+/// or credentials file) by sso-helper processes, so parallel runs of `configure
+/// --write` or `export --format credentials` each re-read under it and keep what
+/// the others wrote. The caller reads the file after taking it.
+pub fn lock_for_rewrite(
+    ctx: &crate::context::Context,
+    aws_dir: &Path,
+    path: &Path,
+) -> Result<crate::lock::Guard> {
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let resolved = fs::canonicalize(&absolute).unwrap_or(absolute);
+    let what = format!("the rewrite of {}", path.display());
+    crate::lock::Locks::new(aws_dir).acquire(
+        ctx,
+        &format!("file:{}", resolved.display()),
+        crate::lock::Waiting {
+            notice: None,
+            what: &what,
+        },
+        time::Duration::minutes(1),
+    )
+}
+
+/// A file its owner made read-only (no write permission for anyone) is never
+/// replaced — a rename over it would succeed, so this is checked first, before
+/// any work that would be lost.
+pub fn check_writable(path: &Path) -> Result<()> {
+    if fs::metadata(path).is_ok_and(|m| m.permissions().readonly()) {
+        return Err(Error::Environment {
+            message: format!("{} is read-only; it was not changed", path.display()),
+            hint: format!(
+                "make it writable (chmod u+w {}) if sso-helper should change it",
+                crate::config::shell_quote(&path.display().to_string())
+            ),
+        });
+    }
+    Ok(())
+}
+
 /// Which backup a rewrite keeps.
 #[derive(Clone, Copy, Debug)]
 pub enum Backup {
@@ -39,6 +78,9 @@ pub fn rewrite_with_backup(
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
         Err(e) => return Err(Error::io("read", path)(e)),
     };
+    if original.is_some() {
+        check_writable(path)?;
+    }
     let target = match &original {
         Some(_) if fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) => {
             fs::canonicalize(path).map_err(Error::io("resolve", path))?

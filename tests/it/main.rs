@@ -14,3 +14,4 @@ mod hostile;
 mod keychain;
 mod support;
 mod terminal;
+mod writers;

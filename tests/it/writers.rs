@@ -1,0 +1,114 @@
+//! The user's own files (the config, the shared credentials file) rewritten by
+//! parallel runs: every run's sections are kept, because each reads, merges and
+//! writes under the file's lock; a file made read-only is never replaced; a write
+//! killed halfway leaves no secret behind past the next write.
+
+use crate::support::*;
+
+/// Starts `n` sso-helper runs at once and waits for all; each must succeed.
+#[track_caller]
+fn parallel(env: &TestEnv, runs: Vec<Vec<String>>) {
+    let children: Vec<_> = runs
+        .iter()
+        .map(|args| {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            env.command(BIN, &args)
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for c in children {
+        env.finish(c.wait_with_output().unwrap()).ok();
+    }
+}
+
+#[test]
+fn parallel_exports_keep_every_section() {
+    let env = TestEnv::new();
+    env.standard_config();
+    env.run(&["--profile", "dev-sso"]).ok();
+    let runs = (0..8)
+        .map(|i| {
+            [
+                "export",
+                "--profile",
+                "dev-sso",
+                "--format",
+                "credentials",
+                "--to",
+            ]
+            .iter()
+            .map(|s| s.to_string())
+            .chain([format!("static-{i}")])
+            .collect()
+        })
+        .collect();
+    parallel(&env, runs);
+    let text = std::fs::read_to_string(env.aws("credentials")).unwrap();
+    for i in 0..8 {
+        assert!(
+            text.contains(&format!("[static-{i}]\n")),
+            "[static-{i}] lost:\n{text}"
+        );
+    }
+}
+
+#[test]
+fn parallel_configures_keep_every_profile() {
+    let env = TestEnv::new();
+    env.standard_config();
+    env.run(&["login", "--profile", "dev-sso"]).ok();
+    let runs = (0..8)
+        .map(|i| {
+            ["configure", "--sso-session", "corp", "--write", "--prefix"]
+                .iter()
+                .map(|s| s.to_string())
+                .chain([format!("p{i}-")])
+                .collect()
+        })
+        .collect();
+    parallel(&env, runs);
+    let config = std::fs::read_to_string(env.aws("config")).unwrap();
+    // [profile admin] had one of the four pairs; the first run to take the lock
+    // adds the other three, and the rest, reading under the lock, find them there.
+    let added = config.matches("sso_helper_session = corp").count();
+    assert_eq!(added, 1 + 3, "{config}");
+    // Everything reads back.
+    env.run(&["status"]).ok();
+}
+
+#[test]
+fn read_only_files_are_never_replaced() {
+    use std::os::unix::fs::PermissionsExt;
+    let env = TestEnv::new();
+    env.standard_config();
+    let creds = env.aws("credentials");
+    std::fs::write(&creds, "[mine]\naws_access_key_id = A\n").unwrap();
+    std::fs::set_permissions(&creds, std::fs::Permissions::from_mode(0o444)).unwrap();
+    env.run(&[
+        "export",
+        "--profile",
+        "dev-sso",
+        "--format",
+        "credentials",
+        "--to",
+        "x",
+    ])
+    .fails(2, &["is read-only", "chmod u+w"]);
+    assert!(
+        env.standin.requests().is_empty(),
+        "refused before any sign-in"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&creds).unwrap(),
+        "[mine]\naws_access_key_id = A\n"
+    );
+    let config = env.aws("config");
+    let before = std::fs::read_to_string(&config).unwrap();
+    std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o444)).unwrap();
+    env.run(&["configure", "--sso-session", "corp", "--write"])
+        .fails(2, &["is read-only"]);
+    assert_eq!(std::fs::read_to_string(&config).unwrap(), before);
+}
