@@ -451,12 +451,8 @@ pub(crate) fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
     let dir = path.parent().expect("cache files live in a directory");
     ensure_private_dir(dir).map_err(Error::io("create directory", dir))?;
     let body = serde_json::to_vec(value).expect("plain data serializes");
-    let tmp = dir.join(format!(
-        ".{}.{}.{:x}.tmp",
-        path.file_name().and_then(|n| n.to_str()).unwrap_or("cache"),
-        std::process::id(),
-        OffsetDateTime::now_utc().unix_timestamp_nanos() as u64
-    ));
+    sweep_stale_temps(dir);
+    let tmp = temp_path(dir, path);
     let result = (|| {
         let mut f = private_file(&tmp)?;
         f.write_all(&body)?;
@@ -467,6 +463,71 @@ pub(crate) fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
         let _ = fs::remove_file(&tmp);
     }
     result.map_err(Error::io("write", path))
+}
+
+/// The temp file a write of `path` goes through, in `dir`:
+/// `.NAME.PID.NANOS.tmp` — the process id lets a later writer tell a killed
+/// writer's leftover from a write in progress (`sweep_stale_temps`).
+pub(crate) fn temp_path(dir: &Path, path: &Path) -> PathBuf {
+    dir.join(format!(
+        ".{}.{}.{:x}.tmp",
+        path.file_name().and_then(|n| n.to_str()).unwrap_or("file"),
+        std::process::id(),
+        OffsetDateTime::now_utc().unix_timestamp_nanos() as u64
+    ))
+}
+
+/// Deletes what killed writes left in `dir`: our temp files (which may hold
+/// tokens or credentials) whose writer is gone, or which are older than any write
+/// takes. Run by every write, so a leftover lives until the next write there at
+/// most. Best effort: a file that cannot be deleted stays.
+pub(crate) fn sweep_stale_temps(dir: &Path) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    let now = std::time::SystemTime::now();
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        let Some(pid) = temp_writer(name) else {
+            continue;
+        };
+        if pid == std::process::id() {
+            continue;
+        }
+        let old = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| now.duration_since(t).ok())
+            .is_some_and(|age| age > std::time::Duration::from_secs(120));
+        if old || !process_alive(pid) {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
+}
+
+/// The writer's process id in one of our temp names (`.NAME.PID.HEX.tmp`).
+fn temp_writer(name: &str) -> Option<u32> {
+    let inner = name.strip_prefix('.')?.strip_suffix(".tmp")?;
+    let mut parts = inner.rsplitn(3, '.');
+    let hex = parts.next()?;
+    let pid = parts.next()?;
+    parts.next()?;
+    if hex.is_empty() || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    pid.parse().ok()
+}
+
+/// Whether process `pid` still runs. Linux answers through /proc; elsewhere the
+/// age of the file decides alone.
+fn process_alive(pid: u32) -> bool {
+    if cfg!(target_os = "linux") {
+        Path::new("/proc").join(pid.to_string()).exists()
+    } else {
+        true
+    }
 }
 
 fn remove(path: &Path) -> Result<()> {
@@ -600,6 +661,23 @@ mod tests {
             file_name(&FileStore::new(Path::new("/h")).role_path(&key)),
             "e83cab308910340ce11a566ebf0b9e96b40f6c39.json"
         );
+    }
+
+    #[test]
+    fn temp_names_carry_their_writer() {
+        let t = temp_path(Path::new("/d"), Path::new("/d/abc.json"));
+        let name = t.file_name().unwrap().to_str().unwrap();
+        assert_eq!(temp_writer(name), Some(std::process::id()));
+        assert_eq!(temp_writer(".credentials.42.1f.tmp"), Some(42));
+        for other in [
+            "tmpk3j2l1.tmp",
+            ".x.tmp",
+            "abc.json",
+            ".a.b.zz.tmp",
+            ".a.notpid.1f.tmp",
+        ] {
+            assert_eq!(temp_writer(other), None, "{other}");
+        }
     }
 
     #[test]

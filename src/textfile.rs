@@ -105,15 +105,8 @@ pub fn rewrite_with_backup(
             (None, 0o600)
         }
     };
-    let tmp = dir.join(format!(
-        ".{}.{}.{:x}.tmp",
-        target
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or("file"),
-        std::process::id(),
-        OffsetDateTime::now_utc().unix_timestamp_nanos() as u64
-    ));
+    crate::store::sweep_stale_temps(&dir);
+    let tmp = crate::store::temp_path(&dir, &target);
     // A file that will hold secrets gets its mode before a byte is written.
     let mode = force_mode.unwrap_or(mode);
     let result = (|| {
@@ -152,15 +145,7 @@ fn write_single_backup(path: &Path, bytes: &[u8]) -> Result<PathBuf> {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    let tmp = dir.join(format!(
-        ".{}.{}.{:x}.tmp",
-        backup
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or("backup"),
-        std::process::id(),
-        OffsetDateTime::now_utc().unix_timestamp_nanos() as u64
-    ));
+    let tmp = crate::store::temp_path(&dir, &backup);
     let result = (|| {
         let mut f = new_file(&tmp, 0o600)?;
         f.write_all(bytes)?;

@@ -112,3 +112,45 @@ fn read_only_files_are_never_replaced() {
         .fails(2, &["is read-only"]);
     assert_eq!(std::fs::read_to_string(&config).unwrap(), before);
 }
+
+/// A write killed halfway leaves a temp file that may hold secrets: the next
+/// write in that directory deletes it (its writer is gone), and leaves the temp
+/// files of other tools alone.
+#[test]
+fn a_killed_writes_temp_file_is_gone_after_the_next_write() {
+    let env = TestEnv::new();
+    env.standard_config();
+    env.run(&["login", "--profile", "dev-sso"]).ok();
+    // A process id that cannot be running (above the kernel's pid_max).
+    let dead = 4_194_304 + 17;
+    let cli = env.aws("cli/cache");
+    std::fs::create_dir_all(&cli).unwrap();
+    let leftovers = [
+        cli.join(format!(".abc.json.{dead}.18c2f.tmp")),
+        env.aws(&format!(".credentials.{dead}.18c2f.tmp")),
+        env.aws(&format!("sso/cache/.x.json.{dead}.1.tmp")),
+    ];
+    for f in &leftovers {
+        std::fs::write(f, "aws_secret_access_key = LEFTOVER").unwrap();
+    }
+    let foreign = cli.join("tmpk3j2l1.tmp");
+    std::fs::write(&foreign, "the AWS CLI's").unwrap();
+    // A write in each directory.
+    env.run(&["--profile", "dev-sso"]).ok();
+    env.run(&[
+        "export",
+        "--profile",
+        "dev-sso",
+        "--format",
+        "credentials",
+        "--to",
+        "s",
+    ])
+    .ok();
+    std::fs::remove_file(env.token_path("corp")).unwrap();
+    env.run(&["login", "--profile", "dev-sso"]).ok();
+    for f in &leftovers {
+        assert!(!f.exists(), "{} is still there", f.display());
+    }
+    assert!(foreign.exists(), "other tools' temp files stay");
+}
