@@ -542,9 +542,22 @@ fn remove(path: &Path) -> Result<()> {
     }
 }
 
+/// Creates `dir` (and its parents) 0700, or makes an existing one 0700. A
+/// directory that is a symbolic link is the user's choice of place (dotfiles,
+/// a shared mount): it is used as it is, and its target is never chmod-ed.
 #[cfg(unix)]
 pub(crate) fn ensure_private_dir(dir: &Path) -> std::io::Result<()> {
     use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+    if fs::symlink_metadata(dir).is_ok_and(|m| m.file_type().is_symlink()) {
+        return if dir.is_dir() {
+            Ok(())
+        } else {
+            Err(std::io::Error::new(
+                std::io::ErrorKind::NotADirectory,
+                "it is a symbolic link to something that is not a directory",
+            ))
+        };
+    }
     if !dir.is_dir() {
         fs::DirBuilder::new()
             .recursive(true)

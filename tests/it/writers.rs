@@ -154,3 +154,25 @@ fn a_killed_writes_temp_file_is_gone_after_the_next_write() {
     }
     assert!(foreign.exists(), "other tools' temp files stay");
 }
+
+/// A cache directory that is a symbolic link is used where it points, and its
+/// target's permissions are left as the user set them; the files in it are 0600.
+#[test]
+fn a_symlinked_cache_directory_is_used_but_never_chmodded() {
+    use std::os::unix::fs::PermissionsExt;
+    let env = TestEnv::new();
+    env.standard_config();
+    let target = env.home().join("dotfiles-cache");
+    std::fs::create_dir_all(&target).unwrap();
+    std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::create_dir_all(env.aws("cli")).unwrap();
+    std::os::unix::fs::symlink(&target, env.aws("cli/cache")).unwrap();
+    env.run(&["--profile", "dev-sso"]).ok();
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&target), 0o755);
+    let files = files_under(&target);
+    assert_eq!(files.len(), 1);
+    assert_eq!(mode(&files[0]), 0o600);
+    // A real directory of ours is made private.
+    assert_eq!(mode(&env.aws("sso/cache")), 0o700);
+}
