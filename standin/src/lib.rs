@@ -71,6 +71,16 @@ pub struct Config {
     pub page_size: usize,
     /// Log one line per request (method, path without query, status) to stderr.
     pub log_requests: bool,
+    /// Random trouble on the API operations (not the browser pages or STS): each
+    /// request first waits a random 0..=`max_latency_ms`, then with
+    /// `fail_percent` % chance gets a 500 or a 429 (with `Retry-After: 0`).
+    pub chaos: Option<Chaos>,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct Chaos {
+    pub fail_percent: u32,
+    pub max_latency_ms: u64,
 }
 
 impl Default for Config {
@@ -107,6 +117,7 @@ impl Default for Config {
             slow_down_polls: 0,
             page_size: 2,
             log_requests: false,
+            chaos: None,
         }
     }
 }
@@ -218,6 +229,12 @@ fn random_block() -> [u8; 32] {
     h.update(seed[1].to_le_bytes());
     h.update(COUNTER.fetch_add(1, Ordering::Relaxed).to_le_bytes());
     h.finalize().into()
+}
+
+/// A random number in `0..n` (n > 0).
+fn rand_below(n: u64) -> u64 {
+    let b = random_block();
+    u64::from_le_bytes(b[..8].try_into().expect("8 bytes")) % n
 }
 
 fn rand_str(alphabet: &[u8], len: usize) -> String {
@@ -658,6 +675,8 @@ struct State {
     sts_callers: Vec<String>,
     requests: Vec<RecordedRequest>,
     counts: HashMap<Op, usize>,
+    /// Requests answered with a 2xx status, per operation.
+    successes: HashMap<Op, usize>,
     failures: HashMap<Op, (u16, usize)>,
     /// Answers given as they are, instead of handling the request (a hostile or
     /// broken service): status, content type, body.
@@ -837,7 +856,11 @@ impl State {
             Op::Logout => self.logout(req),
             Op::GetCallerIdentity => self.get_caller_identity(req),
         };
-        result.unwrap_or_else(|e| e)
+        let resp = result.unwrap_or_else(|e| e);
+        if (200..300).contains(&resp.status) {
+            *self.successes.entry(op).or_default() += 1;
+        }
+        resp
     }
 
     // ------------------------------------------------------------ OIDC
@@ -1371,11 +1394,30 @@ fn serve_connection(inner: &Inner, stream: TcpStream) {
     let (resp, line) = match read_request(&stream) {
         Ok(None) => return,
         Ok(Some(req)) => {
-            let op = inner.lock().classify(&req).ok();
+            let (op, chaos) = {
+                let state = inner.lock();
+                (state.classify(&req).ok(), state.cfg.chaos)
+            };
             if let Some(op) = op {
                 inner.pass_gate(op);
             }
-            let resp = inner.lock().handle(&req);
+            let troubled = op.filter(|o| matches!(o.family(), Family::Oidc | Family::Portal));
+            let resp = match (troubled, chaos) {
+                (Some(op), Some(c)) => {
+                    if c.max_latency_ms > 0 {
+                        thread::sleep(Duration::from_millis(rand_below(c.max_latency_ms + 1)));
+                    }
+                    if rand_below(100) < u64::from(c.fail_percent) {
+                        let mut state = inner.lock();
+                        state.requests.push(req.clone());
+                        *state.counts.entry(op).or_default() += 1;
+                        injected(op, if rand_below(2) == 0 { 500 } else { 429 })
+                    } else {
+                        inner.lock().handle(&req)
+                    }
+                }
+                _ => inner.lock().handle(&req),
+            };
             let line = format!("{} {} -> {}", req.method, req.path, resp.status);
             (resp, line)
         }
@@ -1426,6 +1468,7 @@ impl StandIn {
             sts_callers: Vec::new(),
             requests: Vec::new(),
             counts: HashMap::new(),
+            successes: HashMap::new(),
             failures: HashMap::new(),
             scripted: HashMap::new(),
             secrets: Vec::new(),
@@ -1477,6 +1520,11 @@ impl StandIn {
     /// Requests received for `op`, including ones answered with an error.
     pub fn count(&self, op: Op) -> usize {
         self.inner.lock().counts.get(&op).copied().unwrap_or(0)
+    }
+
+    /// Requests of `op` answered with success (2xx).
+    pub fn successes(&self, op: Op) -> usize {
+        self.inner.lock().successes.get(&op).copied().unwrap_or(0)
     }
 
     pub fn requests(&self) -> Vec<RecordedRequest> {

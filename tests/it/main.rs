@@ -12,6 +12,7 @@ mod doctor;
 mod hints;
 mod hostile;
 mod keychain;
+mod soak;
 mod support;
 mod terminal;
 mod writers;
