@@ -457,7 +457,8 @@ ENVIRONMENT:
 
 EXIT STATUS:
     0 success, 1 failure, 2 usage or configuration error,
-    3 a sign-in is needed but --no-login forbids it
+    3 a sign-in is needed but not allowed: --no-login, or (the credentials
+      command) no terminal and no browser to show it
 ";
 
 const HELP_LOGIN: &str = "\
@@ -503,6 +504,7 @@ OPTIONS:
     --sso-session NAME   This [sso-session NAME].
     --all                Every session in the config file.
     --token-store STORE  keychain, file or auto (see sso-helper --help).
+    -v, --verbose        Log each request to stderr (never a secret).
 ";
 
 const HELP_LIST: &str = "\
@@ -527,7 +529,8 @@ sso-helper configure — profiles for every account and role of a session
 USAGE:
     sso-helper configure [--sso-session NAME] [--write] [--prefix PREFIX]
                          [--region REGION] [--start-url URL] [--sso-region REGION]
-                         [--no-login] [--no-browser] [--flow FLOW] [-v]
+                         [--no-login] [--no-browser] [--flow FLOW]
+                         [--token-store STORE] [-v]
 
 Lists the accounts and roles the session can reach and generates a self-contained
 profile (layout B: credential_process plus sso_helper_* keys) for each pair that
@@ -549,6 +552,11 @@ OPTIONS:
     --region REGION      Set region = REGION in every generated profile.
     --start-url URL      The access portal URL, for a new session.
     --sso-region REGION  The IAM Identity Center region, for a new session.
+    --no-login           Never start a sign-in; exit 3 when one is needed.
+    --no-browser         Print the sign-in URL (and code) instead of opening a browser.
+    --flow FLOW          pkce, device or auto (see sso-helper --help).
+    --token-store STORE  keychain, file or auto (see sso-helper --help).
+    -v, --verbose        Log each request to stderr (never a secret).
 ";
 
 const HELP_EXPORT: &str = "\

@@ -683,11 +683,15 @@ impl Session<'_> {
                 keys.push(k);
             }
         }
+        let mut deleted = 0;
         for key in &keys {
+            let cached = store.load_role_credentials(key).is_some()
+                || (store.name() != "file" && file_store.load_role_credentials(key).is_some());
             store.delete_role_credentials(key)?;
             if store.name() != "file" {
                 file_store.delete_role_credentials(key)?;
             }
+            deleted += usize::from(cached);
         }
         index.clear(session)?;
         let what = if tokens.is_empty() {
@@ -698,8 +702,8 @@ impl Session<'_> {
         Ok(format!(
             "{}: {what}; deleted its token, client registration and the cached credentials of {} role{}{portal_note}",
             session.describe(),
-            keys.len(),
-            if keys.len() == 1 { "" } else { "s" }
+            deleted,
+            if deleted == 1 { "" } else { "s" }
         ))
     }
 

@@ -102,9 +102,10 @@ fn refuse_to_shadow(config: &ConfigFile, name: &str, profile: &str, opts: &Optio
     Err(Error::Usage(format!(
         "[{}] gets its credentials from {source}: static keys under [{name}] in the shared \
          credentials file would take precedence for the Go SDK and Terraform, and fail once they \
-         expire; write them under another name: `{command}`",
+         expire",
         crate::config::profile_header(name)
-    )))
+    ))
+    .hinted(None, format!("write them under another name: `{command}`")))
 }
 
 /// `$AWS_SHARED_CREDENTIALS_FILE` (with `~` expanded) or `~/.aws/credentials`.
