@@ -19,10 +19,25 @@ pub enum Command {
     Export,
     Status,
     Doctor,
+    Console,
+    Exec,
+    Completions,
+    /// `__complete profiles|sso-sessions`: the names the completion scripts offer,
+    /// one per line (not listed in the help).
+    Complete,
 }
 
+/// The flags every command that may sign in takes.
+const SIGN_IN: [&str; 5] = [
+    "no-login",
+    "no-browser",
+    "flow",
+    "token-store",
+    "redirect-port",
+];
+
 impl Command {
-    const ALL: [Command; 8] = [
+    pub const ALL: [Command; 12] = [
         Command::Credentials,
         Command::Login,
         Command::Logout,
@@ -31,9 +46,21 @@ impl Command {
         Command::Export,
         Command::Status,
         Command::Doctor,
+        Command::Console,
+        Command::Exec,
+        Command::Completions,
+        Command::Complete,
     ];
 
-    fn name(self) -> &'static str {
+    /// The commands a person types (the credentials command has no name, and
+    /// `__complete` is for the completion scripts).
+    pub fn public() -> impl Iterator<Item = Command> {
+        Command::ALL
+            .into_iter()
+            .filter(|c| !c.name().is_empty() && *c != Command::Complete)
+    }
+
+    pub fn name(self) -> &'static str {
         match self {
             Command::Credentials => "",
             Command::Login => "login",
@@ -43,6 +70,10 @@ impl Command {
             Command::Export => "export",
             Command::Status => "status",
             Command::Doctor => "doctor",
+            Command::Console => "console",
+            Command::Exec => "exec",
+            Command::Completions => "completions",
+            Command::Complete => "__complete",
         }
     }
 
@@ -53,45 +84,46 @@ impl Command {
     }
 
     /// The flags the command takes (besides -v, -h, -V).
-    fn flags(self) -> &'static [&'static str] {
-        const SIGN_IN: [&str; 4] = ["no-login", "no-browser", "flow", "token-store"];
-        match self {
-            Command::Credentials => &["profile", SIGN_IN[0], SIGN_IN[1], SIGN_IN[2], SIGN_IN[3]],
-            Command::Login => &[
+    pub fn flags(self) -> Vec<&'static str> {
+        let mut f: Vec<&'static str> = match self {
+            Command::Credentials => vec!["profile"],
+            Command::Login => vec![
                 "profile",
                 "sso-session",
                 "no-browser",
                 "flow",
                 "token-store",
+                "redirect-port",
             ],
-            Command::Logout => &["profile", "sso-session", "all", "token-store"],
-            Command::List => &[
-                "profile",
-                "sso-session",
-                "json",
-                SIGN_IN[0],
-                SIGN_IN[1],
-                SIGN_IN[2],
-                SIGN_IN[3],
-            ],
-            Command::Configure => &[
+            Command::Logout => vec!["profile", "sso-session", "all", "token-store"],
+            Command::List => vec!["profile", "sso-session", "json"],
+            Command::Configure => vec![
                 "sso-session",
                 "write",
                 "prefix",
                 "region",
                 "start-url",
                 "sso-region",
-                SIGN_IN[0],
-                SIGN_IN[1],
-                SIGN_IN[2],
-                SIGN_IN[3],
             ],
-            Command::Export => &[
-                "profile", "format", "to", SIGN_IN[0], SIGN_IN[1], SIGN_IN[2], SIGN_IN[3],
-            ],
-            Command::Status => &["json", "token-store"],
-            Command::Doctor => &["profile", "token-store"],
+            Command::Export => vec!["profile", "format", "to"],
+            Command::Status => vec!["json", "token-store"],
+            Command::Doctor => vec!["profile", "token-store"],
+            Command::Console => vec!["profile", "destination", "print"],
+            Command::Exec => vec!["profile", "server"],
+            Command::Completions | Command::Complete => vec![],
+        };
+        if matches!(
+            self,
+            Command::Credentials
+                | Command::List
+                | Command::Configure
+                | Command::Export
+                | Command::Console
+                | Command::Exec
+        ) {
+            f.extend(SIGN_IN);
         }
+        f
     }
 
     pub fn help(self) -> &'static str {
@@ -104,8 +136,133 @@ impl Command {
             Command::Export => HELP_EXPORT,
             Command::Status => HELP_STATUS,
             Command::Doctor => HELP_DOCTOR,
+            Command::Console => HELP_CONSOLE,
+            Command::Exec => HELP_EXEC,
+            Command::Completions => HELP_COMPLETIONS,
+            Command::Complete => HELP,
         }
     }
+}
+
+/// A flag: its name, the placeholder of its value (`None`: a switch) and the
+/// values it takes (empty: any). With `Command::flags`, the one table that parsing,
+/// the completion scripts and the help test read.
+pub struct Flag {
+    pub name: &'static str,
+    pub value: Option<&'static str>,
+    pub choices: &'static [&'static str],
+}
+
+pub const FLAGS: &[Flag] = &[
+    Flag {
+        name: "profile",
+        value: Some("NAME"),
+        choices: &[],
+    },
+    Flag {
+        name: "sso-session",
+        value: Some("NAME"),
+        choices: &[],
+    },
+    Flag {
+        name: "all",
+        value: None,
+        choices: &[],
+    },
+    Flag {
+        name: "json",
+        value: None,
+        choices: &[],
+    },
+    Flag {
+        name: "write",
+        value: None,
+        choices: &[],
+    },
+    Flag {
+        name: "prefix",
+        value: Some("PREFIX"),
+        choices: &[],
+    },
+    Flag {
+        name: "region",
+        value: Some("REGION"),
+        choices: &[],
+    },
+    Flag {
+        name: "start-url",
+        value: Some("URL"),
+        choices: &[],
+    },
+    Flag {
+        name: "sso-region",
+        value: Some("REGION"),
+        choices: &[],
+    },
+    Flag {
+        name: "format",
+        value: Some("FORMAT"),
+        choices: &[
+            "env",
+            "fish",
+            "powershell",
+            "windows-cmd",
+            "json",
+            "credentials",
+        ],
+    },
+    Flag {
+        name: "to",
+        value: Some("NAME"),
+        choices: &[],
+    },
+    Flag {
+        name: "no-login",
+        value: None,
+        choices: &[],
+    },
+    Flag {
+        name: "no-browser",
+        value: None,
+        choices: &[],
+    },
+    Flag {
+        name: "flow",
+        value: Some("FLOW"),
+        choices: &["auto", "device", "pkce"],
+    },
+    Flag {
+        name: "token-store",
+        value: Some("STORE"),
+        choices: &["auto", "keychain", "file"],
+    },
+    Flag {
+        name: "redirect-port",
+        value: Some("PORT"),
+        choices: &[],
+    },
+    Flag {
+        name: "destination",
+        value: Some("URL"),
+        choices: &[],
+    },
+    Flag {
+        name: "print",
+        value: None,
+        choices: &[],
+    },
+    Flag {
+        name: "server",
+        value: None,
+        choices: &[],
+    },
+];
+
+/// The shells `completions` writes scripts for.
+pub const SHELLS: [&str; 4] = ["bash", "zsh", "fish", "powershell"];
+
+pub fn flag(name: &str) -> Option<&'static Flag> {
+    FLAGS.iter().find(|f| f.name == name)
 }
 
 /// What to do.
@@ -133,7 +290,14 @@ pub struct Args {
     pub no_browser: bool,
     pub flow: Option<String>,
     pub token_store: Option<String>,
+    pub redirect_port: Option<u16>,
+    pub destination: Option<String>,
+    pub print: bool,
+    pub server: bool,
     pub verbose: bool,
+    /// The words after the command: `exec`'s command line, `completions`' shell,
+    /// `__complete`'s list.
+    pub rest: Vec<OsString>,
 }
 
 /// Parses the arguments after the program name.
@@ -160,11 +324,11 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<(Action, Args)>
                 version = true;
                 continue;
             }
-            Long(name) => match KNOWN_FLAGS.iter().find(|f| **f == name) {
-                Some(f) => f,
+            Long(name) => match flag(name) {
+                Some(f) => f.name,
                 None => {
                     let name = name.split('=').next().unwrap_or(name);
-                    let suggestion = crate::suggest::closest(name, KNOWN_FLAGS.iter().copied())
+                    let suggestion = crate::suggest::closest(name, FLAGS.iter().map(|f| f.name))
                         .map(|f| format!("; did you mean --{f}?"))
                         .unwrap_or_default();
                     return Err(Error::Usage(format!("unknown option --{name}{suggestion}")));
@@ -186,44 +350,60 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<(Action, Args)>
                 })?);
                 continue;
             }
+            // exec: the command line starts here, and everything after it is its.
+            Value(v) if command == Some(Command::Exec) => {
+                parsed.rest.push(v);
+                parsed.rest.extend(p.raw_args().map_err(usage)?);
+                break;
+            }
+            Value(v) if matches!(command, Some(Command::Completions | Command::Complete)) => {
+                parsed.rest.push(v);
+                continue;
+            }
             other => return Err(usage(other.unexpected())),
         };
         if seen.contains(&flag) {
             return Err(Error::Usage(format!("--{flag} is given twice")));
         }
         seen.push(flag);
-        let mut value = || -> Result<String> {
-            let v = p.value().map_err(usage)?.string().map_err(usage)?;
-            if v.is_empty() {
-                return Err(Error::Usage(format!("--{flag} needs a value")));
+        let def = self::flag(flag).expect("found above");
+        if def.value.is_none() {
+            match flag {
+                "all" => parsed.all = true,
+                "json" => parsed.json = true,
+                "write" => parsed.write = true,
+                "no-login" => parsed.no_login = true,
+                "no-browser" => parsed.no_browser = true,
+                "print" => parsed.print = true,
+                "server" => parsed.server = true,
+                _ => unreachable!("every switch is handled"),
             }
-            Ok(v)
-        };
+            continue;
+        }
+        let v = p.value().map_err(usage)?.string().map_err(usage)?;
+        if v.is_empty() {
+            return Err(Error::Usage(format!("--{flag} needs a value")));
+        }
+        if !def.choices.is_empty() && !def.choices.contains(&v.as_str()) {
+            return Err(Error::Usage(format!(
+                "--{flag} {v}: use {}",
+                def.choices.join(", ")
+            )));
+        }
         match flag {
-            "profile" => parsed.profile = Some(value()?),
-            "sso-session" => parsed.sso_session = Some(value()?),
-            "prefix" => parsed.prefix = Some(value()?),
-            "region" => parsed.region = Some(value()?),
-            "start-url" => parsed.start_url = Some(value()?),
-            "sso-region" => parsed.sso_region = Some(value()?),
-            "to" => parsed.to = Some(value()?),
-            "format" => {
-                parsed.format = Some(one_of(
-                    flag,
-                    value()?,
-                    &["env", "fish", "powershell", "json", "credentials"],
-                )?)
-            }
-            "flow" => parsed.flow = Some(one_of(flag, value()?, &["auto", "device", "pkce"])?),
-            "token-store" => {
-                parsed.token_store = Some(one_of(flag, value()?, &["auto", "keychain", "file"])?)
-            }
-            "all" => parsed.all = true,
-            "json" => parsed.json = true,
-            "write" => parsed.write = true,
-            "no-login" => parsed.no_login = true,
-            "no-browser" => parsed.no_browser = true,
-            _ => unreachable!("every known flag is handled"),
+            "profile" => parsed.profile = Some(v),
+            "sso-session" => parsed.sso_session = Some(v),
+            "prefix" => parsed.prefix = Some(v),
+            "region" => parsed.region = Some(v),
+            "start-url" => parsed.start_url = Some(v),
+            "sso-region" => parsed.sso_region = Some(v),
+            "to" => parsed.to = Some(v),
+            "format" => parsed.format = Some(v),
+            "flow" => parsed.flow = Some(v),
+            "token-store" => parsed.token_store = Some(v),
+            "destination" => parsed.destination = Some(v),
+            "redirect-port" => parsed.redirect_port = Some(port(&v)?),
+            _ => unreachable!("every flag with a value is handled"),
         }
     }
     let command = command.unwrap_or(Command::Credentials);
@@ -237,7 +417,8 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<(Action, Args)>
         "" => "the credentials command".to_string(),
         n => format!("`{n}`"),
     };
-    if let Some(f) = seen.iter().find(|f| !command.flags().contains(f)) {
+    let takes = command.flags();
+    if let Some(f) = seen.iter().find(|f| !takes.contains(f)) {
         return Err(Error::Usage(format!("{name} does not take --{f}")));
     }
     if parsed.profile.is_some() && parsed.sso_session.is_some() {
@@ -253,34 +434,51 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<(Action, Args)>
     if parsed.to.is_some() && parsed.format.as_deref() != Some("credentials") {
         return Err(Error::Usage("--to goes with --format credentials".into()));
     }
+    match command {
+        Command::Exec if parsed.rest.is_empty() => {
+            return Err(Error::Usage(
+                "`exec` needs a command to run: sso-helper exec --profile NAME -- COMMAND [ARGS...]"
+                    .into(),
+            ));
+        }
+        Command::Completions => match parsed.rest.as_slice() {
+            [shell] if SHELLS.iter().any(|s| shell == *s) => {}
+            [] => {
+                return Err(Error::Usage(format!(
+                    "`completions` needs a shell: {}",
+                    SHELLS.join(", ")
+                )));
+            }
+            other => {
+                return Err(Error::Usage(format!(
+                    "`completions` takes one shell ({}), not {}",
+                    SHELLS.join(", "),
+                    other
+                        .iter()
+                        .map(|o| o.to_string_lossy())
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                )));
+            }
+        },
+        _ => {}
+    }
     Ok((Action::Run(command), parsed))
 }
 
-const KNOWN_FLAGS: &[&str] = &[
-    "profile",
-    "sso-session",
-    "all",
-    "json",
-    "write",
-    "prefix",
-    "region",
-    "start-url",
-    "sso-region",
-    "format",
-    "to",
-    "no-login",
-    "no-browser",
-    "flow",
-    "token-store",
-];
+/// A TCP port for the PKCE listener: 1–65535.
+fn port(v: &str) -> Result<u16> {
+    match v.parse::<u16>() {
+        Ok(p) if p > 0 => Ok(p),
+        _ => Err(Error::Usage(format!(
+            "--redirect-port {v}: use a port number from 1 to 65535"
+        ))),
+    }
+}
 
 /// An unknown command, with the closest known one and the list.
 fn unknown_command(v: &str) -> Error {
-    let names: Vec<&str> = Command::ALL
-        .iter()
-        .map(|c| c.name())
-        .filter(|n| !n.is_empty())
-        .collect();
+    let names: Vec<&str> = Command::public().map(|c| c.name()).collect();
     let suggestion = crate::suggest::closest(v, names.iter().copied())
         .map(|c| format!("did you mean {c}? "))
         .unwrap_or_default();
@@ -290,24 +488,16 @@ fn unknown_command(v: &str) -> Error {
     ))
 }
 
-fn one_of(flag: &str, v: String, allowed: &[&str]) -> Result<String> {
-    if allowed.contains(&v.as_str()) {
-        Ok(v)
-    } else {
-        Err(Error::Usage(format!(
-            "--{flag} {v}: use {}",
-            allowed.join(", ")
-        )))
-    }
-}
-
-/// Carries out the action; what goes to stdout goes through `output`.
-pub fn run(action: &Action, args: &Args, ctx: &mut Context) -> Result<()> {
+/// Carries out the action; what goes to stdout goes through `output`. Returns
+/// the exit status: 0, or (`exec`) the command's.
+pub fn run(action: &Action, args: &Args, ctx: &mut Context) -> Result<u8> {
     ctx.set_verbose(args.verbose);
     let ctx = &*ctx;
     let command = match action {
-        Action::Help(c) => return output::print(c.help().trim_end()),
-        Action::Version => return output::print(concat!("sso-helper ", env!("CARGO_PKG_VERSION"))),
+        Action::Help(c) => return output::print(c.help().trim_end()).map(|()| 0),
+        Action::Version => {
+            return output::print(concat!("sso-helper ", env!("CARGO_PKG_VERSION"))).map(|()| 0);
+        }
         Action::Run(c) => *c,
     };
     let opts = Options {
@@ -316,8 +506,34 @@ pub fn run(action: &Action, args: &Args, ctx: &mut Context) -> Result<()> {
         no_browser: args.no_browser,
         flow: args.flow.clone(),
         token_store: args.token_store.clone(),
+        redirect_port: args.redirect_port,
         unattended: command == Command::Credentials,
     };
+    match command {
+        Command::Exec => crate::exec::run(ctx, &opts, &args.rest, args.server),
+        Command::Console => {
+            let out = crate::console::run(ctx, &opts, args.destination.as_deref(), args.print)?;
+            output::print(&out).map(|()| 0)
+        }
+        Command::Completions => {
+            let shell = args.rest[0].to_string_lossy();
+            output::print(crate::completions::script(&shell).trim_end()).map(|()| 0)
+        }
+        Command::Complete => {
+            let what = args.rest.first().map(|w| w.to_string_lossy().into_owned());
+            let names = crate::completions::names(ctx, what.as_deref().unwrap_or(""));
+            if names.is_empty() {
+                Ok(0)
+            } else {
+                output::print(&names.join("\n")).map(|()| 0)
+            }
+        }
+        other => run_command(ctx, other, args, &opts).map(|()| 0),
+    }
+}
+
+fn run_command(ctx: &Context, command: Command, args: &Args, opts: &Options) -> Result<()> {
+    let opts = opts.clone();
     match command {
         Command::Credentials => {
             let creds = credentials::run(ctx, &opts)?;
@@ -371,6 +587,9 @@ pub fn run(action: &Action, args: &Args, ctx: &mut Context) -> Result<()> {
                 Ok(())
             }
         }
+        Command::Exec | Command::Console | Command::Completions | Command::Complete => {
+            unreachable!("run handles them")
+        }
     }
 }
 
@@ -379,7 +598,7 @@ sso-helper — AWS IAM Identity Center (AWS SSO) credentials for every AWS CLI a
 
 USAGE:
     sso-helper [--profile NAME] [--no-login] [--no-browser] [--flow FLOW]
-               [--token-store STORE] [-v]
+               [--token-store STORE] [--redirect-port PORT] [-v]
     sso-helper COMMAND [OPTIONS]      (sso-helper help COMMAND for its options)
 
 Use it from ~/.aws/config:
@@ -406,6 +625,11 @@ COMMANDS:
                to the shared credentials file.
     status     Tokens and cached role credentials, and where they are kept.
     doctor     Check the config, the keychain, the endpoints and the clock.
+    console    Open the AWS console signed in as the profile's role.
+    exec       Run a command with the profile's credentials (or a local
+               credentials server that keeps them fresh).
+    completions
+               A completion script for bash, zsh, fish or powershell.
 
 OPTIONS:
     --profile NAME   The profile to use (default: $AWS_DEFAULT_PROFILE, else
@@ -422,6 +646,10 @@ OPTIONS:
                      device over SSH, without a display, in a container, and for
                      sessions without an [sso-session] section). Also
                      sso_helper_login_flow in the [sso-session] section.
+    --redirect-port PORT
+                     A fixed port for the PKCE sign-in's listener on 127.0.0.1
+                     (for SSH port forwarding: ssh -L PORT:127.0.0.1:PORT); also
+                     sso_helper_redirect_port in the [sso-session] section.
     --token-store STORE
                      Where tokens and role credentials are kept: keychain (the OS
                      keychain; on Linux the Secret Service), file (the AWS CLI's
@@ -461,12 +689,78 @@ EXIT STATUS:
       command) no terminal and no browser to show it
 ";
 
+const HELP_CONSOLE: &str = "\
+sso-helper console — the AWS console, signed in as the profile's role
+
+USAGE:
+    sso-helper console [--profile NAME] [--destination URL] [--print]
+                       [--no-login] [--no-browser] [--flow FLOW]
+                       [--token-store STORE] [--redirect-port PORT] [-v]
+
+Gets the profile's role credentials (as the credentials command does), trades
+them at the AWS Sign-In federation endpoint for a sign-in token, and opens the
+console sign-in URL in the browser ($BROWSER, else the system's opener). The
+endpoint is https://signin.aws.amazon.com/federation (signin.amazonaws-us-gov.com
+for GovCloud, signin.amazonaws.cn for China), or AWS_ENDPOINT_URL_SIGNIN, else
+AWS_ENDPOINT_URL. No role secret is ever printed.
+
+OPTIONS:
+    --profile NAME       The profile (default: $AWS_DEFAULT_PROFILE, else
+                         $AWS_PROFILE, else \"default\").
+    --destination URL    Where the console opens (default: the console home, in
+                         the profile's region when it has one).
+    --print              Print the sign-in URL on stdout instead of opening it. The
+                         URL signs in whoever opens it for 15 minutes.
+";
+
+const HELP_EXEC: &str = "\
+sso-helper exec — run a command with the profile's credentials
+
+USAGE:
+    sso-helper exec [--profile NAME] [--server] [--no-login] [--no-browser]
+                    [--flow FLOW] [--token-store STORE] [--redirect-port PORT]
+                    [-v] [--] COMMAND [ARGS...]
+
+Runs COMMAND with AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN,
+AWS_CREDENTIAL_EXPIRATION and AWS_ACCOUNT_ID set, and AWS_REGION and
+AWS_DEFAULT_REGION from the profile's region unless already set. AWS_PROFILE and
+AWS_DEFAULT_PROFILE are removed. stdin, stdout, stderr and the exit status pass
+through (a signal as 128+N); Ctrl-C and SIGTERM reach the command.
+
+OPTIONS:
+    --profile NAME       The profile (default: $AWS_DEFAULT_PROFILE, else
+                         $AWS_PROFILE, else \"default\").
+    --server             Put no keys in the environment: serve the container
+                         credentials protocol on 127.0.0.1 (a random port and
+                         bearer token, as AWS_CONTAINER_CREDENTIALS_FULL_URI and
+                         AWS_CONTAINER_AUTHORIZATION_TOKEN), answering each request
+                         from the cache, refreshed as needed, so a command that
+                         runs for hours never holds expired credentials. The server
+                         ends with the command.
+";
+
+const HELP_COMPLETIONS: &str = "\
+sso-helper completions — a shell completion script
+
+USAGE:
+    sso-helper completions bash|zsh|fish|powershell
+
+Prints a script that completes commands, flags, flag values and the profile and
+sso-session names of your config file (read when you press Tab). Install it:
+
+    bash        sso-helper completions bash > ~/.local/share/bash-completion/completions/sso-helper
+    zsh         sso-helper completions zsh > \"${fpath[1]}/_sso-helper\"
+    fish        sso-helper completions fish > ~/.config/fish/completions/sso-helper.fish
+    powershell  sso-helper completions powershell | Out-String | Invoke-Expression
+";
+
 const HELP_LOGIN: &str = "\
 sso-helper login — sign in to IAM Identity Center now and store the token
 
 USAGE:
     sso-helper login [--profile NAME | --sso-session NAME] [--no-browser]
-                     [--flow pkce|device|auto] [--token-store STORE] [-v]
+                     [--flow pkce|device|auto] [--token-store STORE]
+                     [--redirect-port PORT] [-v]
 
 Signs in whatever is cached (a valid token is replaced), stores the token and
 says which session it signed in to and until when. The session is the one the
@@ -481,6 +775,7 @@ OPTIONS:
     --no-browser         Print the URL (and code) instead of opening a browser.
     --flow FLOW          pkce, device or auto (see sso-helper --help).
     --token-store STORE  keychain, file or auto (see sso-helper --help).
+    --redirect-port PORT A fixed port for the PKCE listener (see sso-helper --help).
     -v, --verbose        Log each request to stderr (never a secret).
 ";
 
@@ -513,7 +808,7 @@ sso-helper list — the accounts and roles you can reach
 USAGE:
     sso-helper list [--profile NAME | --sso-session NAME] [--json]
                     [--no-login] [--no-browser] [--flow FLOW]
-                    [--token-store STORE] [-v]
+                    [--token-store STORE] [--redirect-port PORT] [-v]
 
 Every account (id, name, email) and the roles you can take in each, following
 ListAccounts and ListAccountRoles pagination. A table by default; --json prints
@@ -530,7 +825,7 @@ USAGE:
     sso-helper configure [--sso-session NAME] [--write] [--prefix PREFIX]
                          [--region REGION] [--start-url URL] [--sso-region REGION]
                          [--no-login] [--no-browser] [--flow FLOW]
-                         [--token-store STORE] [-v]
+                         [--token-store STORE] [--redirect-port PORT] [-v]
 
 Lists the accounts and roles the session can reach and generates a self-contained
 profile (layout B: credential_process plus sso_helper_* keys) for each pair that
@@ -565,7 +860,7 @@ sso-helper export — credentials for tools that cannot run credential_process
 USAGE:
     sso-helper export [--profile NAME] [--format FORMAT] [--to NAME]
                       [--no-login] [--no-browser] [--flow FLOW]
-                      [--token-store STORE] [-v]
+                      [--token-store STORE] [--redirect-port PORT] [-v]
 
 This command puts secrets on stdout or in a file, on purpose: that is its job.
 
@@ -574,6 +869,7 @@ FORMATS:
                  eval \"$(sso-helper export --profile dev)\"   (the default)
     fish         set -gx lines: sso-helper export --profile dev --format fish | source
     powershell   $Env: lines: sso-helper export --profile dev --format powershell | Invoke-Expression
+    windows-cmd  set \"NAME=value\" lines for cmd.exe (as the AWS CLI's export-credentials)
     json         the credential_process JSON
     credentials  write [NAME] (--to NAME, default the profile's name) into
                  ~/.aws/credentials (or $AWS_SHARED_CREDENTIALS_FILE), keeping
@@ -695,7 +991,10 @@ mod tests {
             Action::Help(Command::Credentials)
         );
         assert_eq!(p(&["-V"]).unwrap().0, Action::Version);
-        for c in Command::ALL.into_iter().filter(|c| !c.name().is_empty()) {
+        for flag in Command::Credentials.flags() {
+            assert!(HELP.contains(&format!("--{flag}")), "--help lacks --{flag}");
+        }
+        for c in Command::public() {
             assert_eq!(p(&[c.name(), "--help"]).unwrap().0, Action::Help(c));
             assert_eq!(p(&["help", c.name()]).unwrap().0, Action::Help(c));
             let text = c.help();
@@ -704,10 +1003,12 @@ mod tests {
                 "{}",
                 c.name()
             );
+            // Every flag the command takes is in its own help's usage lines.
+            let usage = text.split("\n\n").nth(1).unwrap_or_default();
             for flag in c.flags() {
                 assert!(
-                    text.contains(&format!("--{flag}")) || HELP.contains(&format!("--{flag}")),
-                    "{} --{flag}",
+                    usage.contains(&format!("--{flag}")),
+                    "`sso-helper {} --help` lacks --{flag} in its usage:\n{usage}",
                     c.name()
                 );
             }

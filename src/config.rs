@@ -417,6 +417,8 @@ pub struct SsoSession {
     pub region: String,
     pub scopes: Vec<String>,
     pub login_flow: Option<String>,
+    /// `sso_helper_redirect_port`: a fixed port for the PKCE listener.
+    pub redirect_port: Option<u16>,
 }
 
 impl SsoSession {
@@ -598,6 +600,7 @@ impl ConfigFile {
                     region: reg.to_string(),
                     scopes: Vec::new(),
                     login_flow: section.get("sso_helper_login_flow").map(str::to_string),
+                    redirect_port: None,
                 })
             }
         }
@@ -647,6 +650,16 @@ impl ConfigFile {
                 format!("use auto, device or pkce in {who}"),
             ));
         }
+        let redirect_port = match section.get("sso_helper_redirect_port") {
+            None => None,
+            Some(v) => Some(v.parse::<u16>().ok().filter(|p| *p > 0).ok_or_else(|| {
+                Error::config(
+                    &self.path,
+                    format!("{who} sso_helper_redirect_port = {v} is not a port number"),
+                    format!("use a port from 1 to 65535 in {who}"),
+                )
+            })?),
+        };
         let scopes = section
             .get("sso_registration_scopes")
             .map(|s| {
@@ -663,6 +676,7 @@ impl ConfigFile {
             region: region.to_string(),
             scopes,
             login_flow,
+            redirect_port,
         })
     }
 

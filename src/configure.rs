@@ -503,6 +503,7 @@ fn choose_session(
             region,
             scopes: vec![SCOPES.to_string()],
             login_flow: None,
+            redirect_port: None,
         },
         true,
     ))
@@ -734,6 +735,7 @@ mod tests {
             region: "us-east-1".into(),
             scopes: vec![SCOPES.into()],
             login_flow: None,
+            redirect_port: None,
         };
         let text = plan.sections(Some(&session), "corp", Some("eu-west-1"), "/opt/sso-helper");
         assert!(text.starts_with(

@@ -42,6 +42,8 @@ pub struct Options {
     pub flow: Option<String>,
     /// `--token-store`: `keychain`, `file` or `auto`.
     pub token_store: Option<String>,
+    /// `--redirect-port`: a fixed port for the PKCE listener.
+    pub redirect_port: Option<u16>,
     /// The credentials command, which SDKs run with its stderr hidden: a sign-in
     /// no one can see is refused at once (exit 3) instead of waited out.
     pub unattended: bool,
@@ -408,6 +410,7 @@ impl<'c> Session<'c> {
             no_browser: opts.no_browser || self.ctx.flag("SSO_HELPER_NO_BROWSER"),
             retry_command: &retry,
             unattended: opts.unattended,
+            redirect_port: opts.redirect_port.or(session.redirect_port),
         };
         login_opts.check_before_start(self.ctx, session)?;
         let flow = login::choose_flow(

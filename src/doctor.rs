@@ -203,6 +203,8 @@ fn run_checks(ctx: &Context, opts: &Options) -> Vec<Check> {
             checks.extend(helper_profiles_check(config, &profile));
             checks.extend(sdk_precedence_check(config));
             checks.extend(ca_bundle_check(config));
+            let credentials_file = shared_credentials_sections(ctx);
+            checks.extend(shadow_check(config, credentials_file.as_deref()));
             checks.extend(process_check(config, ctx.var("PATH")));
             target
         }
@@ -255,6 +257,15 @@ fn run_checks(ctx: &Context, opts: &Options) -> Vec<Check> {
         }
         return checks;
     };
+    checks.push(refresh_check(
+        &target.session,
+        crate::login::choose_flow(
+            ctx,
+            &target.session,
+            opts.flow.as_deref(),
+            crate::login::in_container(ctx),
+        ),
+    ));
     let config = config
         .as_ref()
         .expect("a target comes from a loaded config");
@@ -445,6 +456,138 @@ fn describe_target(config: &ConfigFile, name: &str) -> Result<(String, SsoSessio
     }
 }
 
+/// The section names of the shared credentials file (`AWS_SHARED_CREDENTIALS_FILE`
+/// or `~/.aws/credentials`) that hold an access key; `None` when there is none
+/// or it cannot be read.
+fn shared_credentials_sections(ctx: &Context) -> Option<Vec<String>> {
+    let path = match ctx.var("AWS_SHARED_CREDENTIALS_FILE") {
+        Some(p) => config::expand_tilde(ctx, p).ok()?,
+        None => config::aws_dir(ctx).ok()?.join("credentials"),
+    };
+    let bytes = crate::readfile::read_regular(&path, crate::readfile::USER_FILE_CAP).ok()?;
+    let text = String::from_utf8(bytes).ok()?;
+    let sections = crate::ini::parse(&text).ok()?;
+    Some(
+        sections
+            .into_iter()
+            .filter(|s| {
+                s.entries
+                    .iter()
+                    .any(|(k, _)| k.resolve(&text) == "aws_access_key_id")
+            })
+            .map(|s| s.name.resolve(&text).to_string())
+            .collect(),
+    )
+}
+
+/// What makes the SDKs skip a profile's `credential_process` without a word:
+/// providers that come before it in their chains. botocore
+/// (`credentials.py`, `create_credential_resolver`): assume-role (`role_arn` with
+/// `source_profile` or `credential_source`), web identity
+/// (`web_identity_token_file`), the shared credentials file, and the `aws login`
+/// provider (`login_session`); the JS SDK v3 (`resolveProfileData`) also takes
+/// static keys in the profile before it.
+pub fn shadow_check(config: &ConfigFile, credentials_file: Option<&[String]>) -> Vec<Check> {
+    let mut out = Vec::new();
+    let mut runners = 0;
+    for name in &config.profile_order {
+        let section = &config.profiles[name];
+        let runs_helper = section
+            .get("credential_process")
+            .and_then(config::helper_profile_arg)
+            .is_some();
+        if !runs_helper {
+            continue;
+        }
+        runners += 1;
+        let who = format!("[{}]", profile_header(name));
+        let mut found: Vec<(String, &str)> = Vec::new();
+        if section.has("role_arn")
+            && (section.has("source_profile") || section.has("credential_source"))
+        {
+            found.push((
+                "role_arn".into(),
+                "botocore and every SDK assume that role instead",
+            ));
+        }
+        if section.has("web_identity_token_file") {
+            found.push((
+                "web_identity_token_file".into(),
+                "botocore and every SDK use the web identity token instead",
+            ));
+        }
+        if section.has("login_session") {
+            found.push((
+                "login_session".into(),
+                "the AWS CLI's `aws login` credentials come first in botocore",
+            ));
+        }
+        if section.has("aws_access_key_id") {
+            found.push((
+                "aws_access_key_id".into(),
+                "the JS SDK v3 uses the static keys instead",
+            ));
+        }
+        if credentials_file.is_some_and(|names| names.iter().any(|n| n == name)) {
+            found.push((
+                format!("[{name}] in the shared credentials file"),
+                "static keys there come before credential_process in botocore and every SDK",
+            ));
+        }
+        for (what, why) in found {
+            let fix = if what.starts_with('[') {
+                format!(
+                    "remove the [{name}] section from the shared credentials file (export --to writes under another name)"
+                )
+            } else {
+                format!("remove {what} from {who}, or move it to a profile of its own")
+            };
+            out.push(Check::warn(
+                "shadowed",
+                format!("{who} runs sso-helper, but it has {what}: {why}, and credential_process never runs"),
+                fix,
+            ));
+        }
+    }
+    if out.is_empty() && runners > 0 {
+        out.push(Check::ok(
+            "shadowed",
+            "nothing comes before credential_process in the profiles that run sso-helper",
+        ));
+    }
+    out
+}
+
+/// Whether the session's tokens can be refreshed: a device-code sign-in
+/// registers with the session's `sso_registration_scopes` only, and without
+/// `sso:account:access` the service issues no refresh token (a legacy session,
+/// with no `[sso-session]` section, has no scopes at all). PKCE registrations
+/// always ask for it.
+pub fn refresh_check(session: &SsoSession, flow: crate::token::Flow) -> Check {
+    use crate::token::Flow;
+    match (&session.name, flow, session.scopes.is_empty()) {
+        (None, _, _) => Check::warn(
+            "refresh",
+            format!(
+                "{} has no [sso-session] section: its tokens cannot be refreshed, so every expiry needs a new sign-in",
+                session.describe()
+            ),
+            "move sso_start_url and sso_region into an [sso-session NAME] section with sso_registration_scopes = sso:account:access, and name it with sso_session (or sso_helper_session)",
+        ),
+        (Some(name), Flow::Device, true) => Check::warn(
+            "refresh",
+            format!(
+                "sso-session \"{name}\" signs in with a device code here and has no sso_registration_scopes: its tokens cannot be refreshed"
+            ),
+            format!("add sso_registration_scopes = sso:account:access to [sso-session {name}]"),
+        ),
+        (Some(name), _, _) => Check::ok(
+            "refresh",
+            format!("sso-session \"{name}\" gets refreshable tokens"),
+        ),
+    }
+}
+
 /// A layout-A profile's `ca_bundle` does not reach sso-helper: run as
 /// `sso-helper --profile TARGET`, it reads TARGET's `ca_bundle` (or
 /// `AWS_CA_BUNDLE`). Warns for each profile whose bundle its target lacks.
@@ -479,6 +622,17 @@ pub fn ca_bundle_check(config: &ConfigFile) -> Vec<Check> {
                 "{who} sets ca_bundle = {bundle}, but it runs sso-helper --profile {target}, which reads only {them}'s ca_bundle, and {them} {has}"
             ),
             format!("add ca_bundle = {bundle} to {them} (or set AWS_CA_BUNDLE)"),
+        ));
+    }
+    let companions = config
+        .profile_order
+        .iter()
+        .filter(|n| config.companion_target(n).is_some())
+        .count();
+    if out.is_empty() && companions > 0 {
+        out.push(Check::ok(
+            "ca-bundle",
+            "no profile that points sso-helper at another sets a ca_bundle the other lacks",
         ));
     }
     out
@@ -829,6 +983,7 @@ fn endpoint_check(
             bearer: None,
             json: Some(Secret::new("{}")),
             retry: Retry::Standard,
+            secret_query: false,
         },
         // ListAccounts without a token: 401 UnauthorizedException.
         Service::Portal => Request {
@@ -838,6 +993,7 @@ fn endpoint_check(
             bearer: None,
             json: None,
             retry: Retry::Standard,
+            secret_query: false,
         },
     };
     let started = Instant::now();
@@ -1253,6 +1409,47 @@ credential_process = aws-vault export x
             checks[0].fix.as_deref(),
             Some("add ca_bundle = /etc/corp.pem to [profile dev-sso] (or set AWS_CA_BUNDLE)")
         );
+    }
+
+    #[test]
+    fn what_comes_before_credential_process_is_named() {
+        let cfg = parse(
+            "[profile a]\ncredential_process = sso-helper --profile x\nrole_arn = arn:aws:iam::1:role/r\nsource_profile = b\n\
+             [profile b]\ncredential_process = sso-helper --profile x\nlogin_session = s\nweb_identity_token_file = /t\n\
+             [profile c]\ncredential_process = sso-helper --profile x\naws_access_key_id = AKIA\n\
+             [profile d]\ncredential_process = sso-helper --profile x\n\
+             [profile e]\ncredential_process = other-tool\nrole_arn = r\nsource_profile = b\n",
+        );
+        let checks = shadow_check(&cfg, Some(&["d".to_string(), "e".to_string()]));
+        let text: Vec<String> = checks.iter().map(|c| c.message.clone()).collect();
+        assert_eq!(checks.len(), 5, "{text:#?}");
+        assert!(checks.iter().all(|c| c.status == Status::Warn));
+        assert!(text[0].starts_with("[profile a] runs sso-helper, but it has role_arn"));
+        assert!(text[1].contains("web_identity_token_file") && text[2].contains("login_session"));
+        assert!(text[3].contains("the JS SDK v3 uses the static keys"));
+        assert!(text[4].contains("[d] in the shared credentials file"));
+        assert_eq!(
+            shadow_check(
+                &parse("[profile d]\ncredential_process = sso-helper --profile x\n"),
+                None
+            )[0]
+            .status,
+            Status::Ok
+        );
+    }
+
+    #[test]
+    fn sessions_that_cannot_refresh_are_named() {
+        use crate::token::Flow;
+        let mut s = session();
+        s.scopes.clear();
+        assert_eq!(refresh_check(&s, Flow::Device).status, Status::Warn);
+        assert_eq!(refresh_check(&s, Flow::Pkce).status, Status::Ok);
+        s.scopes = vec!["sso:account:access".into()];
+        assert_eq!(refresh_check(&s, Flow::Device).status, Status::Ok);
+        s.name = None;
+        let c = refresh_check(&s, Flow::Device);
+        assert!(c.status == Status::Warn && c.message.contains("no [sso-session] section"));
     }
 
     #[test]

@@ -116,7 +116,7 @@ pub fn resolve(
 }
 
 /// An override must be `https://…`, or `http://…` to a loopback host.
-fn checked(url: &str, name: &str, place: impl Fn() -> String) -> Result<String> {
+pub(crate) fn checked(url: &str, name: &str, place: impl Fn() -> String) -> Result<String> {
     let url = url.trim().trim_end_matches('/');
     let bad = |why: &str| Error::Environment {
         message: format!("{} = {url} {why}", place()),

@@ -14,6 +14,9 @@ use crate::timestamp::format_utc;
 pub fn run(ctx: &Context, opts: &Options, format: &str, to: Option<&str>) -> Result<String> {
     if format != "credentials" {
         let creds = credentials::run(ctx, opts)?;
+        if format == "windows-cmd" {
+            check_for_cmd(&creds)?;
+        }
         return Ok(render(format, &creds));
     }
     // Checked before any sign-in or request: a refusal costs nothing.
@@ -142,6 +145,26 @@ fn read_credentials(path: &std::path::Path) -> Result<String> {
     Ok(text)
 }
 
+/// cmd.exe expands `%NAME%` (and `!NAME!` with delayed expansion) even inside
+/// quotes: a value with either is refused for `windows-cmd` (AWS's never have
+/// them), naming the variable, never the value.
+fn check_for_cmd(c: &RoleCredentials) -> Result<()> {
+    for (k, v) in [
+        ("AWS_ACCESS_KEY_ID", c.access_key_id.as_str()),
+        ("AWS_SECRET_ACCESS_KEY", c.secret_access_key.expose()),
+        ("AWS_SESSION_TOKEN", c.session_token.expose()),
+    ] {
+        if v.contains(['%', '!']) {
+            return Err(Error::BadResponse {
+                op: "GetRoleCredentials",
+                host: "the portal".into(),
+                detail: format!("{k} holds % or !, which cmd.exe would expand"),
+            });
+        }
+    }
+    Ok(())
+}
+
 /// The credentials as shell statements (or JSON).
 pub fn render(format: &str, c: &RoleCredentials) -> String {
     let expiration = format_utc(c.expiration);
@@ -155,6 +178,9 @@ pub fn render(format: &str, c: &RoleCredentials) -> String {
     let line = |(k, v): &(&str, &str)| match format {
         "fish" => format!("set -gx {k} {};", fish_quoted(v)),
         "powershell" => format!("$Env:{k} = '{}'", v.replace('\'', "''")),
+        // cmd.exe: the quotes keep & | < > ^ literal (AWS's values hold none of
+        // them, nor % or !, which quotes do not protect: see `check_for_cmd`).
+        "windows-cmd" => format!("set \"{k}={v}\""),
         _ => format!("export {k}={}", single_quoted(v)),
     };
     match format {

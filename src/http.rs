@@ -53,6 +53,20 @@ pub struct Request<'a> {
     /// A JSON body (may hold secrets; never logged).
     pub json: Option<Secret>,
     pub retry: Retry,
+    /// The query string holds a secret (the federation endpoint's `Session`): the
+    /// URL is logged without it.
+    pub secret_query: bool,
+}
+
+impl Request<'_> {
+    /// The URL as `-v` may show it.
+    fn loggable_url(&self) -> &str {
+        if self.secret_query {
+            self.url.split('?').next().unwrap_or(&self.url)
+        } else {
+            &self.url
+        }
+    }
 }
 
 pub struct Answer {
@@ -148,7 +162,7 @@ impl<'c> Http<'c> {
                             "{} {} {} -> {} ({elapsed} ms)",
                             req.op,
                             method_name(req.method),
-                            req.url,
+                            req.loggable_url(),
                             a.status
                         )
                     });
@@ -168,7 +182,7 @@ impl<'c> Http<'c> {
                             "{} {} {} -> {kind}: {detail} ({elapsed} ms)",
                             req.op,
                             method_name(req.method),
-                            req.url
+                            req.loggable_url()
                         )
                     });
                     let retryable = match f {

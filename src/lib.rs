@@ -45,13 +45,16 @@
 
 pub mod browser;
 pub mod cli;
+pub mod completions;
 pub mod config;
 pub mod configure;
+pub mod console;
 pub mod context;
 pub mod credentials;
 pub mod doctor;
 pub mod endpoints;
 pub mod error;
+pub mod exec;
 pub mod export;
 pub mod http;
 pub mod ini;
@@ -86,7 +89,7 @@ pub fn main() -> ExitCode {
     };
     let mut ctx = context::Context::real();
     match cli::run(&action, &args, &mut ctx) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => ExitCode::from(code),
         Err(e) => fail(&e),
     }
 }

@@ -33,6 +33,9 @@ pub struct LoginOptions<'a> {
     /// fails: a sign-in with no terminal for the prompt and no browser opened is
     /// not waited out but refused at once (`Error::LoginRequired`, exit 3).
     pub unattended: bool,
+    /// A fixed port for the PKCE listener (`--redirect-port`,
+    /// `sso_helper_redirect_port`): for SSH port forwarding.
+    pub redirect_port: Option<u16>,
 }
 
 impl LoginOptions<'_> {
@@ -254,10 +257,27 @@ pub fn pkce_login(
 ) -> Result<Token> {
     let host = url_host(&oidc.base);
     let reg = registration(ctx, oidc, store, session, Flow::Pkce, false)?;
-    let listener = TcpListener::bind(("127.0.0.1", 0)).map_err(|e| Error::Login {
-        message: format!("cannot listen on 127.0.0.1 for the sign-in redirect: {e}"),
-        hint: "use --flow device".into(),
-    })?;
+    let listener = TcpListener::bind(("127.0.0.1", opts.redirect_port.unwrap_or(0))).map_err(
+        |e| match opts.redirect_port {
+            Some(port) => Error::Login {
+                message: format!(
+                    "cannot listen on 127.0.0.1:{port} for the sign-in redirect: {}",
+                    if e.kind() == std::io::ErrorKind::AddrInUse {
+                        "the port is in use".to_string()
+                    } else {
+                        e.to_string()
+                    }
+                ),
+                hint: format!(
+                    "free port {port}, or choose another with --redirect-port (or sso_helper_redirect_port in the [sso-session])"
+                ),
+            },
+            None => Error::Login {
+                message: format!("cannot listen on 127.0.0.1 for the sign-in redirect: {e}"),
+                hint: "use --flow device".into(),
+            },
+        },
+    )?;
     let port = listener.local_addr().map(|a| a.port()).unwrap_or_default();
     let redirect_uri = format!("http://127.0.0.1:{port}/oauth/callback");
     let verifier = pkce_verifier();
@@ -669,6 +689,7 @@ mod tests {
             region: "us-east-1".into(),
             scopes: vec![],
             login_flow: flow.map(str::to_string),
+            redirect_port: None,
         };
         let desktop = Context::for_test(&[("DISPLAY", ":0")], None, OffsetDateTime::UNIX_EPOCH);
         let s = session(Some("corp"), None);

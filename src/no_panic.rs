@@ -150,6 +150,7 @@ proptest! {
             region: "us-east-1".into(),
             scopes: vec![],
             login_flow: None,
+            redirect_port: None,
         };
         if let Ok(f) = serde_json::from_str::<TokenFile>(&token)
             && let Some(t) = f.into_token(&session)

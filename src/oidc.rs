@@ -115,6 +115,7 @@ impl Oidc<'_> {
             bearer: None,
             json: Some(Secret::new(body.to_string())),
             retry,
+            secret_query: false,
         })
     }
 

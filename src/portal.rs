@@ -81,6 +81,7 @@ impl Portal<'_> {
             bearer: Some(token),
             json: None,
             retry: Retry::Standard,
+            secret_query: false,
         })?;
         role_credentials_answer(&a, account_id, now)
     }
@@ -259,6 +260,7 @@ impl Portal<'_> {
             bearer: Some(token),
             json: None,
             retry: Retry::Standard,
+            secret_query: false,
         })
     }
 
@@ -310,6 +312,7 @@ impl Portal<'_> {
             bearer: Some(token),
             json: None,
             retry: Retry::Standard,
+            secret_query: false,
         })?;
         if a.is_success() {
             Ok(())

@@ -606,6 +606,7 @@ mod tests {
             region: "us-east-1".into(),
             scopes: scopes.iter().map(|s| s.to_string()).collect(),
             login_flow: None,
+            redirect_port: None,
         }
     }
 

@@ -136,6 +136,10 @@ pub enum Op {
     ListAccountRoles,
     Logout,
     GetCallerIdentity,
+    /// The AWS Sign-In federation endpoint: `Action=getSigninToken`.
+    GetSigninToken,
+    /// The federation endpoint's `Action=login` (a browser visit).
+    ConsoleLogin,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -159,6 +163,7 @@ impl Op {
                 Family::Portal
             }
             Op::GetCallerIdentity => Family::Sts,
+            Op::GetSigninToken | Op::ConsoleLogin => Family::Page,
         }
     }
 }
@@ -171,6 +176,15 @@ pub struct IssuedRoleCredentials {
     pub expiration_ms: i64,
     pub account_id: String,
     pub role_name: String,
+}
+
+/// A console sign-in the federation endpoint accepted.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConsoleSignIn {
+    /// The access key id of the role credentials it was made from.
+    pub access_key_id: String,
+    pub issuer: String,
+    pub destination: String,
 }
 
 #[derive(Clone, Debug)]
@@ -673,6 +687,11 @@ struct State {
     page_tokens: HashMap<String, (String, usize)>,
     creds: Vec<IssuedRoleCredentials>,
     sts_callers: Vec<String>,
+    /// Sign-in tokens issued by the federation endpoint: token -> (access key id,
+    /// when issued).
+    signin_tokens: HashMap<String, (String, Instant)>,
+    /// Console sign-ins: (access key id, issuer, destination).
+    console_logins: Vec<ConsoleSignIn>,
     requests: Vec<RecordedRequest>,
     counts: HashMap<Op, usize>,
     /// Requests answered with a 2xx status, per operation.
@@ -807,6 +826,11 @@ impl State {
             },
             ("GET", "/device") => Op::VerificationPage,
             ("GET", "/authorize") => Op::Authorize,
+            ("GET", "/federation") => match query(req, "Action") {
+                Some("getSigninToken") => Op::GetSigninToken,
+                Some("login") => Op::ConsoleLogin,
+                _ => return Err(html(400, "Error", "Unknown or missing Action")),
+            },
             ("GET", "/federation/credentials") => Op::GetRoleCredentials,
             ("GET", "/assignment/accounts") => Op::ListAccounts,
             ("GET", "/assignment/roles") => Op::ListAccountRoles,
@@ -855,6 +879,8 @@ impl State {
             Op::ListAccountRoles => self.list_account_roles(req),
             Op::Logout => self.logout(req),
             Op::GetCallerIdentity => self.get_caller_identity(req),
+            Op::GetSigninToken => self.get_signin_token(req),
+            Op::ConsoleLogin => self.console_login(req),
         };
         let resp = result.unwrap_or_else(|e| e);
         if (200..300).contains(&resp.status) {
@@ -1262,6 +1288,58 @@ impl State {
         })
     }
 
+    // ------------------------------------------------------------ Sign-In federation
+
+    /// `Action=getSigninToken&Session={"sessionId","sessionKey","sessionToken"}`:
+    /// a sign-in token when the session credentials are ones the stand-in issued
+    /// and unexpired (as AWS checks them); 400 otherwise.
+    fn get_signin_token(&mut self, req: &RecordedRequest) -> Res {
+        let refuse = |m: &str| json_resp(400, json!({ "message": m }));
+        let session: Value = query(req, "Session")
+            .and_then(|s| serde_json::from_str(s).ok())
+            .ok_or_else(|| refuse("Session is missing or not JSON"))?;
+        let s = |k: &str| session.get(k).and_then(Value::as_str).unwrap_or_default();
+        let now_ms = now_since_epoch().as_millis() as i64;
+        let issued = self.creds.iter().find(|c| {
+            c.access_key_id == s("sessionId")
+                && c.secret_access_key == s("sessionKey")
+                && c.session_token == s("sessionToken")
+        });
+        match issued {
+            Some(c) if now_ms < c.expiration_ms => {
+                let key = c.access_key_id.clone();
+                let token = self.secret(rand_str(B64URL, 200));
+                self.signin_tokens
+                    .insert(token.clone(), (key, Instant::now()));
+                Ok(json_resp(200, json!({ "SigninToken": token })))
+            }
+            Some(_) => Err(refuse("The session credentials have expired")),
+            None => Err(refuse("The session credentials are not valid")),
+        }
+    }
+
+    /// `Action=login&Issuer=…&Destination=…&SigninToken=…`: a page saying whose
+    /// console sign-in it was (a real service redirects to the console).
+    fn console_login(&mut self, req: &RecordedRequest) -> Res {
+        let token = query(req, "SigninToken").unwrap_or_default();
+        let Some((key, at)) = self.signin_tokens.get(token).cloned() else {
+            return Err(html(400, "Error", "The sign-in token is not valid"));
+        };
+        if at.elapsed() > Duration::from_secs(15 * 60) {
+            return Err(html(400, "Error", "The sign-in token has expired"));
+        }
+        self.console_logins.push(ConsoleSignIn {
+            access_key_id: key,
+            issuer: query(req, "Issuer").unwrap_or_default().to_string(),
+            destination: query(req, "Destination").unwrap_or_default().to_string(),
+        });
+        Ok(html(
+            200,
+            "Signed in to the console",
+            "Console sign-in accepted.",
+        ))
+    }
+
     // ------------------------------------------------------------ STS
 
     fn get_caller_identity(&mut self, req: &RecordedRequest) -> Res {
@@ -1466,6 +1544,8 @@ impl StandIn {
             page_tokens: HashMap::new(),
             creds: Vec::new(),
             sts_callers: Vec::new(),
+            signin_tokens: HashMap::new(),
+            console_logins: Vec::new(),
             requests: Vec::new(),
             counts: HashMap::new(),
             successes: HashMap::new(),
@@ -1539,6 +1619,11 @@ impl StandIn {
 
     pub fn issued_credentials(&self) -> Vec<IssuedRoleCredentials> {
         self.inner.lock().creds.clone()
+    }
+
+    /// The console sign-ins accepted, in order.
+    pub fn console_logins(&self) -> Vec<ConsoleSignIn> {
+        self.inner.lock().console_logins.clone()
     }
 
     pub fn sts_callers(&self) -> Vec<String> {

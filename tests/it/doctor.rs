@@ -3,11 +3,14 @@
 
 use crate::support::*;
 
-const CHECKS: [&str; 10] = [
+const CHECKS: [&str; 13] = [
     "config",
     "profile",
     "profiles",
     "sdk-compat",
+    "ca-bundle",
+    "shadowed",
+    "refresh",
     "process",
     "keychain",
     "oidc",
@@ -407,4 +410,45 @@ fn keychain_that_answers_is_ok_and_the_cli_token_is_mentioned() {
         "{token}"
     );
     assert!(!run.stdout.contains(&cli_token));
+}
+
+/// doctor names what makes the SDKs skip credential_process silently: static keys
+/// under the same name in the shared credentials file, and a session whose
+/// tokens cannot be refreshed.
+#[test]
+fn what_silently_replaces_credential_process_is_named() {
+    let env = TestEnv::new();
+    env.standard_config();
+    std::fs::write(
+        env.aws("credentials"),
+        "[dev]\naws_access_key_id = AKIASTALE\naws_secret_access_key = stale\n",
+    )
+    .unwrap();
+    let run = doctor(&env, &["--profile", "dev"]);
+    assert_eq!(run.code, 0, "warnings only:\n{}", run.stdout);
+    let shadowed = check(&run.stdout, "shadowed");
+    assert!(
+        shadowed[0].starts_with("warn")
+            && shadowed[0].contains(
+                "[profile dev] runs sso-helper, but it has [dev] in the shared credentials file"
+            ),
+        "{}",
+        run.stdout
+    );
+    let refresh = check(&run.stdout, "refresh")[0];
+    assert!(refresh.starts_with("ok"), "{refresh}");
+    // A device-code session without scopes cannot refresh.
+    let env = TestEnv::new();
+    env.write_config(&format!(
+        "[sso-session corp]\nsso_start_url = {START_URL}\nsso_region = us-east-1\nsso_helper_login_flow = device\n\
+         [profile p]\nsso_session = corp\nsso_account_id = 111111111111\nsso_role_name = ReadOnly\n"
+    ));
+    let run = doctor(&env, &["--profile", "p"]);
+    let refresh = check(&run.stdout, "refresh")[0];
+    assert!(
+        refresh.starts_with("warn")
+            && refresh
+                .contains("add sso_registration_scopes = sso:account:access to [sso-session corp]"),
+        "{refresh}"
+    );
 }

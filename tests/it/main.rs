@@ -1,6 +1,7 @@
 //! End-to-end tests: the real binary, a temp HOME, a cleared environment, and the
 //! project's IAM Identity Center stand-in on 127.0.0.1.
 
+mod beyond;
 mod commands;
 mod compat;
 mod concurrency;
