@@ -25,6 +25,8 @@ pub enum Command {
     /// `__complete profiles|sso-sessions`: the names the completion scripts offer,
     /// one per line (not listed in the help).
     Complete,
+    /// `__man`: the man page, made from the help text (for packaging).
+    Man,
 }
 
 /// The flags every command that may sign in takes.
@@ -37,7 +39,7 @@ const SIGN_IN: [&str; 5] = [
 ];
 
 impl Command {
-    pub const ALL: [Command; 12] = [
+    pub const ALL: [Command; 13] = [
         Command::Credentials,
         Command::Login,
         Command::Logout,
@@ -50,6 +52,7 @@ impl Command {
         Command::Exec,
         Command::Completions,
         Command::Complete,
+        Command::Man,
     ];
 
     /// The commands a person types (the credentials command has no name, and
@@ -57,7 +60,7 @@ impl Command {
     pub fn public() -> impl Iterator<Item = Command> {
         Command::ALL
             .into_iter()
-            .filter(|c| !c.name().is_empty() && *c != Command::Complete)
+            .filter(|c| !c.name().is_empty() && !c.name().starts_with("__"))
     }
 
     pub fn name(self) -> &'static str {
@@ -74,6 +77,7 @@ impl Command {
             Command::Exec => "exec",
             Command::Completions => "completions",
             Command::Complete => "__complete",
+            Command::Man => "__man",
         }
     }
 
@@ -110,7 +114,7 @@ impl Command {
             Command::Doctor => vec!["profile", "token-store"],
             Command::Console => vec!["profile", "destination", "print"],
             Command::Exec => vec!["profile", "server"],
-            Command::Completions | Command::Complete => vec![],
+            Command::Completions | Command::Complete | Command::Man => vec![],
         };
         if matches!(
             self,
@@ -139,7 +143,7 @@ impl Command {
             Command::Console => HELP_CONSOLE,
             Command::Exec => HELP_EXEC,
             Command::Completions => HELP_COMPLETIONS,
-            Command::Complete => HELP,
+            Command::Complete | Command::Man => HELP,
         }
     }
 }
@@ -528,6 +532,7 @@ pub fn run(action: &Action, args: &Args, ctx: &mut Context) -> Result<u8> {
                 output::print(&names.join("\n")).map(|()| 0)
             }
         }
+        Command::Man => output::print(crate::manpage::render().trim_end()).map(|()| 0),
         other => run_command(ctx, other, args, &opts).map(|()| 0),
     }
 }
@@ -587,7 +592,11 @@ fn run_command(ctx: &Context, command: Command, args: &Args, opts: &Options) -> 
                 Ok(())
             }
         }
-        Command::Exec | Command::Console | Command::Completions | Command::Complete => {
+        Command::Exec
+        | Command::Console
+        | Command::Completions
+        | Command::Complete
+        | Command::Man => {
             unreachable!("run handles them")
         }
     }

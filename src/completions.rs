@@ -21,7 +21,7 @@ fn summary(c: Command) -> &'static str {
         Command::Console => "Open the AWS console as the role of the profile",
         Command::Exec => "Run a command with the credentials of the profile",
         Command::Completions => "Print a shell completion script",
-        Command::Credentials | Command::Complete => "",
+        Command::Credentials | Command::Complete | Command::Man => "",
     }
 }
 
@@ -227,7 +227,10 @@ fn fish() -> String {
         "complete -c sso-helper -n \"__fish_seen_subcommand_from completions\" -a \"{}\"\n",
         SHELLS.join(" ")
     ));
-    for c in Command::ALL.into_iter().filter(|c| *c != Command::Complete) {
+    for c in Command::ALL
+        .into_iter()
+        .filter(|c| !c.name().starts_with("__"))
+    {
         let condition = if c == Command::Credentials {
             format!("not __fish_seen_subcommand_from {names}")
         } else {

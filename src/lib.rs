@@ -62,6 +62,7 @@ pub mod inventory;
 pub mod keychain;
 pub mod lock;
 pub mod login;
+pub mod manpage;
 #[cfg(test)]
 mod no_panic;
 pub mod oidc;

@@ -298,7 +298,11 @@ pub fn pkce_login(
     // The listener runs beside the browser launcher, which may wait for the page.
     let waiter = {
         let state = state.clone();
-        std::thread::spawn(move || wait_for_callback(&listener, &state))
+        let pages = Pages {
+            session: session.describe(),
+            retry: opts.retry_command.to_string(),
+        };
+        std::thread::spawn(move || wait_for_callback(&listener, &state, &pages))
     };
     ctx.show(&format!(
         "sso-helper: sign in to {} ({})",
@@ -373,7 +377,15 @@ enum Callback {
 /// deadline for its whole request, so one that trickles bytes (another local
 /// user) cannot hold back the browser's redirect; at most `MAX_CONNECTIONS` are
 /// served at once. Every request gets a page; others are ignored.
-fn wait_for_callback(listener: &TcpListener, state: &str) -> Result<Callback> {
+/// What the pages the listener sends say: the session, and the command that
+/// signs in again.
+#[derive(Clone)]
+pub struct Pages {
+    pub session: String,
+    pub retry: String,
+}
+
+fn wait_for_callback(listener: &TcpListener, state: &str, pages: &Pages) -> Result<Callback> {
     use std::sync::Arc;
     use std::sync::atomic::{AtomicUsize, Ordering};
     let deadline = std::time::Instant::now() + PKCE_TIMEOUT;
@@ -397,8 +409,9 @@ fn wait_for_callback(listener: &TcpListener, state: &str) -> Result<Callback> {
         }
         active.fetch_add(1, Ordering::SeqCst);
         let (tx, state, active) = (tx.clone(), state.to_string(), active.clone());
+        let pages = pages.clone();
         std::thread::spawn(move || {
-            if let Some(outcome) = serve_callback(stream, &state) {
+            if let Some(outcome) = serve_callback(stream, &state, &pages) {
                 let _ = tx.send(outcome);
             }
             active.fetch_sub(1, Ordering::SeqCst);
@@ -413,7 +426,7 @@ const MAX_CONNECTIONS: usize = 16;
 /// One connection to the listener: its request read within
 /// `CALLBACK_READ_TIMEOUT` in all, a page sent back, and the outcome if it is
 /// the redirect we wait for.
-fn serve_callback(mut stream: TcpStream, state: &str) -> Option<Callback> {
+fn serve_callback(mut stream: TcpStream, state: &str, pages: &Pages) -> Option<Callback> {
     stream.set_nonblocking(false).ok();
     let target = read_request_target(&mut stream).unwrap_or_default();
     let (path, query) = target.split_once('?').unwrap_or((&target, ""));
@@ -435,31 +448,66 @@ fn serve_callback(mut stream: TcpStream, state: &str) -> Option<Callback> {
     } else {
         param("code").map(|c| Callback::Code(Secret::new(c)))
     };
-    let (title, body) = match &outcome {
-        Some(Callback::Code(_)) => (
-            "Signed in",
-            "sso-helper has your sign-in. You can close this window.",
-        ),
-        Some(_) => (
-            "Sign-in failed",
-            "The sign-in did not complete. Return to your terminal for details.",
-        ),
-        None => (
-            "Waiting",
-            "This is not the sign-in redirect sso-helper is waiting for.",
-        ),
-    };
-    let page = format!(
-        "<!doctype html><html><head><meta charset=\"utf-8\"><title>{title}</title></head>\
-         <body style=\"font-family: sans-serif; margin: 3em\"><h1>{title}</h1><p>{body}</p></body></html>"
-    );
+    let page = page(&outcome, pages);
     let _ = write!(
         stream,
-        "HTTP/1.1 200 OK\r\ncontent-type: text/html; charset=utf-8\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{page}",
+        "HTTP/1.1 200 OK\r\ncontent-type: text/html; charset=utf-8\r\ncontent-length: {}\r\n\
+         cache-control: no-store\r\nreferrer-policy: no-referrer\r\nconnection: close\r\n\r\n{page}",
         page.len()
     );
     let _ = stream.flush();
     outcome
+}
+
+/// The page the browser shows after the redirect: signed in (close the tab), the
+/// sign-in refused (what to run again), or not the redirect being waited for.
+fn page(outcome: &Option<Callback>, pages: &Pages) -> String {
+    let esc = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;")
+    };
+    let (title, lines): (&str, Vec<String>) = match outcome {
+        Some(Callback::Code(_)) => (
+            "Signed in",
+            vec![
+                format!("You are signed in to {}.", esc(&pages.session)),
+                "sso-helper has your sign-in; you can close this tab.".into(),
+            ],
+        ),
+        Some(Callback::Denied(error)) if error == "access_denied" => (
+            "Sign-in denied",
+            vec![
+                format!("The sign-in to {} was denied.", esc(&pages.session)),
+                format!(
+                    "To try again, run <code>{}</code> in your terminal and allow access.",
+                    esc(&pages.retry)
+                ),
+            ],
+        ),
+        Some(_) => (
+            "Sign-in failed",
+            vec![
+                format!("The sign-in to {} did not complete.", esc(&pages.session)),
+                format!(
+                    "Your terminal says why; to try again, run <code>{}</code>.",
+                    esc(&pages.retry)
+                ),
+            ],
+        ),
+        None => (
+            "Waiting",
+            vec!["This is not the sign-in redirect sso-helper is waiting for.".into()],
+        ),
+    };
+    let body: String = lines.iter().map(|l| format!("<p>{l}</p>")).collect();
+    format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title} - sso-helper</title>\
+         <style>body{{font-family:system-ui,sans-serif;margin:3em auto;max-width:40em;padding:0 1em;color:#222}}\
+         h1{{font-size:1.6em}}code{{background:#f3f3f3;padding:.1em .3em;border-radius:3px}}</style></head>\
+         <body><h1>{title}</h1>{body}</body></html>"
+    )
 }
 
 /// The request target of an HTTP request (`GET /path?query HTTP/1.1`), read
@@ -738,6 +786,13 @@ mod tests {
         }
     }
 
+    fn test_pages() -> Pages {
+        Pages {
+            session: "sso-session \"corp\"".into(),
+            retry: "sso-helper login --profile dev".into(),
+        }
+    }
+
     /// Sends `GET target` to the listener and returns the page it answered.
     fn visit(port: u16, target: &str) -> String {
         use std::io::{Read, Write};
@@ -752,7 +807,9 @@ mod tests {
     fn the_callback_needs_our_state() {
         let listener = TcpListener::bind(("127.0.0.1", 0)).unwrap();
         let port = listener.local_addr().unwrap().port();
-        let waiter = std::thread::spawn(move || wait_for_callback(&listener, "our-state").unwrap());
+        let waiter = std::thread::spawn(move || {
+            wait_for_callback(&listener, "our-state", &test_pages()).unwrap()
+        });
         // Another path, and a code with someone else's state, are answered and ignored.
         assert!(visit(port, "/favicon.ico").contains("not the sign-in redirect"));
         assert!(
@@ -771,9 +828,10 @@ mod tests {
         // An error with our state ends the wait too.
         let listener = TcpListener::bind(("127.0.0.1", 0)).unwrap();
         let port = listener.local_addr().unwrap().port();
-        let waiter = std::thread::spawn(move || wait_for_callback(&listener, "s").unwrap());
+        let waiter =
+            std::thread::spawn(move || wait_for_callback(&listener, "s", &test_pages()).unwrap());
         assert!(
-            visit(port, "/oauth/callback?error=access_denied&state=s").contains("Sign-in failed")
+            visit(port, "/oauth/callback?error=access_denied&state=s").contains("Sign-in denied")
         );
         assert!(matches!(waiter.join().unwrap(), Callback::Denied(e) if e == "access_denied"));
     }
@@ -785,7 +843,8 @@ mod tests {
         use std::io::Write;
         let listener = TcpListener::bind(("127.0.0.1", 0)).unwrap();
         let port = listener.local_addr().unwrap().port();
-        let waiter = std::thread::spawn(move || wait_for_callback(&listener, "s").unwrap());
+        let waiter =
+            std::thread::spawn(move || wait_for_callback(&listener, "s", &test_pages()).unwrap());
         // A byte every 200 ms: each read succeeds, the request never ends.
         let trickler = std::thread::spawn(move || {
             let mut slow = TcpStream::connect(("127.0.0.1", port)).unwrap();
