@@ -630,8 +630,8 @@ COMMANDS:
                and cached role credentials.
     list       The accounts and roles you can reach.
     configure  Generate profiles for every account and role of a session.
-    export     Credentials for a shell (env, fish, powershell), as JSON, or written
-               to the shared credentials file.
+    export     Credentials for a shell (env, fish, powershell, windows-cmd), as
+               JSON, or written to the shared credentials file.
     status     Tokens and cached role credentials, and where they are kept.
     doctor     Check the config, the keychain, the endpoints and the clock.
     console    Open the AWS console signed in as the profile's role.
@@ -684,6 +684,7 @@ FILES:
 ENVIRONMENT:
     AWS_ENDPOINT_URL_SSO_OIDC, AWS_ENDPOINT_URL_SSO, AWS_ENDPOINT_URL,
     AWS_IGNORE_CONFIGURED_ENDPOINT_URLS   endpoint overrides, as in the AWS SDKs
+    AWS_ENDPOINT_URL_SIGNIN               the Sign-In federation endpoint (console)
     HTTPS_PROXY, HTTP_PROXY, NO_PROXY     proxies, as curl reads them
     AWS_CA_BUNDLE                         extra trusted CA certificates (PEM); else
                                           the profile's ca_bundle
@@ -878,7 +879,8 @@ FORMATS:
                  eval \"$(sso-helper export --profile dev)\"   (the default)
     fish         set -gx lines: sso-helper export --profile dev --format fish | source
     powershell   $Env: lines: sso-helper export --profile dev --format powershell | Invoke-Expression
-    windows-cmd  set \"NAME=value\" lines for cmd.exe (as the AWS CLI's export-credentials)
+    windows-cmd  set \"NAME=value\" lines for cmd.exe (the AWS CLI's export-credentials
+                 has this format, unquoted)
     json         the credential_process JSON
     credentials  write [NAME] (--to NAME, default the profile's name) into
                  ~/.aws/credentials (or $AWS_SHARED_CREDENTIALS_FILE), keeping
@@ -911,10 +913,14 @@ USAGE:
 
 One line per check, ok / warn / fail, each failure with its fix: the config file
 and profile resolve; no profile has both credential_process and standard sso_*
-keys (the SDKs would skip credential_process); credential_process points at an
-executable; the keychain answers; the OIDC and portal endpoints resolve and
-connect; the clock agrees with the server's; the token's state. Exit status 1
-when a check fails, 0 with only warnings.
+keys (the SDKs would skip credential_process); a layout-A profile's ca_bundle
+reaches the profile sso-helper reads (ca-bundle); nothing comes before
+credential_process in a profile that runs sso-helper — role_arn,
+web_identity_token_file, login_session, static keys here or in the shared
+credentials file (shadowed); the session's tokens can be refreshed (refresh);
+credential_process points at an executable; the keychain answers; the OIDC and
+portal endpoints resolve and connect; the clock agrees with the server's; the
+token's state. Exit status 1 when a check fails, 0 with only warnings.
 ";
 
 #[cfg(test)]

@@ -99,7 +99,7 @@ fn bash() -> String {
          \x20   for ((i = 1; i < COMP_CWORD; i++)); do\n\
          \x20       w=\"${COMP_WORDS[i]}\"\n\
          \x20       case \"$w\" in\n\
-         \x20           --) [[ $cmd == exec ]] && { COMPREPLY=($(compgen -c -- \"$cur\")); return; } ;;\n\
+         \x20           --) [[ $cmd == exec ]] && { COMPREPLY=($(compgen -c -- \"$cur\" | sort -u)); return; } ;;\n\
          \x20           -*) ;;\n\
          \x20           *) case \"${COMP_WORDS[i-1]}\" in\n",
     );

@@ -107,7 +107,9 @@ pub fn run(
     let config_path = crate::config::config_path(ctx)?;
     let profile = credentials::profile_name(ctx, opts.profile.as_deref());
     let config = crate::config::ConfigFile::load(&config_path)?;
-    let target_name = config.companion_target(&profile).unwrap_or(profile);
+    let target_name = config
+        .companion_target(&profile)
+        .unwrap_or_else(|| profile.clone());
     let target = config.role_profile(&target_name)?;
     let (_, console_home) = partition_hosts(&target.session.region).unwrap_or(("", ""));
     let destination = match destination {
@@ -125,7 +127,12 @@ pub fn run(
             } else {
                 console_home
             };
-            match config.profile(&target_name).and_then(|p| p.get("region")) {
+            // The region of the profile given, else of the one it points at.
+            let region = config
+                .profile(&profile)
+                .and_then(|p| p.get("region"))
+                .or_else(|| config.profile(&target_name).and_then(|p| p.get("region")));
+            match region {
                 Some(r) if crate::config::check_region(&config_path, "", "region", r).is_ok() => {
                     format!("{home}console/home?region={r}")
                 }
@@ -154,7 +161,7 @@ pub fn run(
         message: format!("could not open a browser for the console: {why}"),
         hint: format!(
             "run `sso-helper console --profile {} --print` and open the URL yourself",
-            crate::config::shell_quote(&target_name)
+            crate::config::shell_quote(&profile)
         ),
     })?;
     Ok(format!("opened the AWS console as {who} in your browser"))

@@ -418,6 +418,7 @@ impl<'c> Session<'c> {
             session,
             opts.flow.as_deref(),
             login::in_container(self.ctx),
+            login_opts.redirect_port.is_some(),
         );
         self.ctx
             .debug(|| format!("signing in with the {flow:?} flow"));
@@ -698,12 +699,12 @@ impl Session<'_> {
         }
         index.clear(session)?;
         let what = if tokens.is_empty() {
-            "no token was stored"
+            "no token was stored; deleted its client registration"
         } else {
-            "signed out"
+            "signed out; deleted its token, client registration"
         };
         Ok(format!(
-            "{}: {what}; deleted its token, client registration and the cached credentials of {} role{}{portal_note}",
+            "{}: {what} and the cached credentials of {} role{}{portal_note}",
             session.describe(),
             deleted,
             if deleted == 1 { "" } else { "s" }

@@ -264,6 +264,9 @@ fn run_checks(ctx: &Context, opts: &Options) -> Vec<Check> {
             &target.session,
             opts.flow.as_deref(),
             crate::login::in_container(ctx),
+            opts.redirect_port
+                .or(target.session.redirect_port)
+                .is_some(),
         ),
     ));
     let config = config
@@ -522,16 +525,20 @@ pub fn shadow_check(config: &ConfigFile, credentials_file: Option<&[String]>) ->
                 "the AWS CLI's `aws login` credentials come first in botocore",
             ));
         }
-        if section.has("aws_access_key_id") {
-            found.push((
-                "aws_access_key_id".into(),
-                "the JS SDK v3 uses the static keys instead",
-            ));
-        }
+        let js_only = section.has("aws_access_key_id");
         if credentials_file.is_some_and(|names| names.iter().any(|n| n == name)) {
             found.push((
                 format!("[{name}] in the shared credentials file"),
                 "static keys there come before credential_process in botocore and every SDK",
+            ));
+        }
+        if js_only {
+            out.push(Check::warn(
+                "shadowed",
+                format!(
+                    "{who} runs sso-helper, but it has aws_access_key_id: the JS SDK v3 uses those static keys and never runs credential_process (botocore still runs it)"
+                ),
+                format!("remove the static keys from {who}"),
             ));
         }
         for (what, why) in found {
@@ -1426,7 +1433,7 @@ credential_process = aws-vault export x
         assert!(checks.iter().all(|c| c.status == Status::Warn));
         assert!(text[0].starts_with("[profile a] runs sso-helper, but it has role_arn"));
         assert!(text[1].contains("web_identity_token_file") && text[2].contains("login_session"));
-        assert!(text[3].contains("the JS SDK v3 uses the static keys"));
+        assert!(text[3].contains("the JS SDK v3 uses those static keys"));
         assert!(text[4].contains("[d] in the shared credentials file"));
         assert_eq!(
             shadow_check(

@@ -62,6 +62,9 @@ pub enum Error {
     /// Something in the environment is wrong (no home directory, bad variable): a
     /// configuration error (exit 2).
     Environment { message: String, hint: String },
+    /// `exec`'s command could not be started: exit 127 (not found) or 126 (found,
+    /// not executable), as shells and env(1) say it.
+    NotRun { message: String, code: u8 },
     /// An error from a lower layer, with what the caller knows added: where it
     /// happened (`context`, after the message) and a hint for this target.
     Hinted {
@@ -78,6 +81,7 @@ impl Error {
             Error::LoginRequired { .. } => 3,
             Error::Shared { exit_code, .. } => *exit_code,
             Error::Hinted { error, .. } => error.exit_code(),
+            Error::NotRun { code, .. } => *code,
             _ => 1,
         }
     }
@@ -194,7 +198,9 @@ impl fmt::Display for Error {
             Error::Keychain { action, detail } => {
                 write!(f, "cannot {action} the OS keychain: {detail}")
             }
-            Error::Environment { message, .. } | Error::Shared { message, .. } => {
+            Error::Environment { message, .. }
+            | Error::Shared { message, .. }
+            | Error::NotRun { message, .. } => {
                 write!(f, "{message}")
             }
             Error::Hinted { error, context, .. } => {

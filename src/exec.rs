@@ -42,6 +42,19 @@ pub fn run(ctx: &Context, opts: &Options, command_line: &[OsString], server: boo
     let (program, args) = command_line
         .split_first()
         .ok_or_else(|| Error::Usage("`exec` needs a command to run".into()))?;
+    // A command that cannot run is said before any sign-in, with the shell's codes.
+    let name = program.to_string_lossy();
+    if let crate::doctor::Program::Missing(why) = crate::doctor::locate(&name, ctx.var("PATH")) {
+        let code = if why.contains("not an executable") {
+            126
+        } else {
+            127
+        };
+        return Err(Error::NotRun {
+            message: format!("`exec` cannot run {name}: it {why}"),
+            code,
+        });
+    }
     // Credentials first: a sign-in happens before the command starts.
     let creds = credentials::run(ctx, opts)?;
     let region = profile_region(ctx, opts);
@@ -56,7 +69,7 @@ pub fn run(ctx: &Context, opts: &Options, command_line: &[OsString], server: boo
     {
         cmd.env("AWS_REGION", &r).env("AWS_DEFAULT_REGION", &r);
     }
-    let listener = if server {
+    let server = if server {
         let listener = TcpListener::bind(("127.0.0.1", 0)).map_err(|e| Error::Io {
             action: "listen on",
             path: "127.0.0.1".into(),
@@ -71,8 +84,7 @@ pub fn run(ctx: &Context, opts: &Options, command_line: &[OsString], server: boo
         .env("AWS_CONTAINER_AUTHORIZATION_TOKEN", &token)
         .env_remove("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI")
         .env_remove("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE");
-        listener.set_nonblocking(true).ok();
-        Some((listener, token))
+        Some(Requests::serve(listener, token))
     } else {
         for (k, v) in variables(&creds) {
             cmd.env(k, v);
@@ -98,12 +110,9 @@ pub fn run(ctx: &Context, opts: &Options, command_line: &[OsString], server: boo
             break status;
         }
         signals.forward(&child);
-        let served = match &listener {
-            Some((l, token)) => serve_one(ctx, opts, l, token),
-            None => false,
-        };
-        if !served {
-            std::thread::sleep(Duration::from_millis(20));
+        match &server {
+            Some(requests) => requests.answer_next(ctx, opts, Duration::from_millis(20)),
+            None => std::thread::sleep(Duration::from_millis(20)),
         }
     };
     Ok(exit_code(status))
@@ -162,49 +171,88 @@ fn random_token() -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
-/// Serves one waiting connection, if any: the container credentials protocol. A
-/// request without the token gets 401; others get the credentials as the
-/// credentials command would give them now (cached, refreshed, fetched).
-fn serve_one(ctx: &Context, opts: &Options, listener: &TcpListener, token: &str) -> bool {
-    let Ok((mut stream, _)) = listener.accept() else {
-        return false;
-    };
-    let _ = stream.set_nonblocking(false);
-    let Some(head) = read_head(&mut stream, Duration::from_secs(5)) else {
-        return true;
-    };
-    let authorized = head.lines().skip(1).any(|l| {
-        l.split_once(':').is_some_and(|(k, v)| {
-            k.trim().eq_ignore_ascii_case("authorization") && constant_time_eq(v.trim(), token)
-        })
-    });
-    let (status, body) = if !authorized {
-        (401, serde_json::json!({"code": "Unauthorized", "message": "missing or wrong authorization token"}).to_string())
-    } else {
-        match credentials::run(ctx, opts) {
-            Ok(c) => (200, container_json(&c)),
-            Err(e) => {
-                ctx.debug(|| format!("exec --server: {e}"));
-                (
-                    500,
-                    serde_json::json!({"code": "CredentialsUnavailable", "message": crate::error::one_line(&e)})
-                        .to_string(),
-                )
+/// The container credentials server. Connections are accepted, and their
+/// requests read (each within 5 s, at most 16 at once), on threads of their
+/// own, so an idle or trickling connection from another local user holds back no
+/// one; requests that arrive whole are answered on the main thread, which has
+/// the credentials.
+struct Requests {
+    ready: std::sync::mpsc::Receiver<(TcpStream, bool)>,
+}
+
+/// How many connections are read at once.
+const MAX_READERS: usize = 16;
+
+impl Requests {
+    fn serve(listener: TcpListener, token: String) -> Requests {
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let (tx, ready) = std::sync::mpsc::channel();
+        let readers = Arc::new(AtomicUsize::new(0));
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                if readers.load(Ordering::SeqCst) >= MAX_READERS {
+                    continue; // dropped: closed at once
+                }
+                readers.fetch_add(1, Ordering::SeqCst);
+                let (tx, token, readers) = (tx.clone(), token.clone(), readers.clone());
+                std::thread::spawn(move || {
+                    let mut stream = stream;
+                    if let Some(head) = read_head(&mut stream, Duration::from_secs(5)) {
+                        let authorized = head.lines().skip(1).any(|l| {
+                            l.split_once(':').is_some_and(|(k, v)| {
+                                k.trim().eq_ignore_ascii_case("authorization")
+                                    && constant_time_eq(v.trim(), &token)
+                            })
+                        });
+                        let _ = tx.send((stream, authorized));
+                    }
+                    readers.fetch_sub(1, Ordering::SeqCst);
+                });
             }
-        }
-    };
-    let reason = match status {
-        200 => "OK",
-        401 => "Unauthorized",
-        _ => "Internal Server Error",
-    };
-    let _ = write!(
-        stream,
-        "HTTP/1.1 {status} {reason}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    let _ = stream.flush();
-    true
+        });
+        Requests { ready }
+    }
+
+    /// Answers the next request that has arrived whole, waiting at most `wait`.
+    /// A request without the token gets 401; others get the credentials as the
+    /// credentials command would give them now (cached, refreshed, fetched).
+    fn answer_next(&self, ctx: &Context, opts: &Options, wait: Duration) {
+        let Ok((mut stream, authorized)) = self.ready.recv_timeout(wait) else {
+            return;
+        };
+        let (status, body) = if !authorized {
+            (
+                401,
+                serde_json::json!({"code": "Unauthorized", "message": "missing or wrong authorization token"})
+                    .to_string(),
+            )
+        } else {
+            match credentials::run(ctx, opts) {
+                Ok(c) => (200, container_json(&c)),
+                Err(e) => {
+                    ctx.debug(|| format!("exec --server: {e}"));
+                    (
+                        500,
+                        serde_json::json!({"code": "CredentialsUnavailable", "message": crate::error::one_line(&e)})
+                            .to_string(),
+                    )
+                }
+            }
+        };
+        let reason = match status {
+            200 => "OK",
+            401 => "Unauthorized",
+            _ => "Internal Server Error",
+        };
+        let _ = stream.set_write_timeout(Some(Duration::from_secs(5)));
+        let _ = write!(
+            stream,
+            "HTTP/1.1 {status} {reason}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        let _ = stream.flush();
+    }
 }
 
 /// The container credentials answer (`AccessKeyId`, `SecretAccessKey`, `Token`,
@@ -230,6 +278,7 @@ fn constant_time_eq(a: &str, b: &str) -> bool {
 
 /// The request head, read within `limit` in all.
 fn read_head(stream: &mut TcpStream, limit: Duration) -> Option<String> {
+    stream.set_nonblocking(false).ok()?;
     let deadline = Instant::now() + limit;
     let mut head = Vec::new();
     let mut buf = [0u8; 1024];

@@ -319,6 +319,22 @@ mod tests {
     }
 
     #[test]
+    fn cmd_refuses_what_it_would_expand() {
+        let mut c = creds();
+        c.session_token = Secret::new("abc");
+        assert!(check_for_cmd(&c).is_ok());
+        assert_eq!(
+            render("windows-cmd", &c).lines().next().unwrap(),
+            "set \"AWS_ACCESS_KEY_ID=ASIAKEY\""
+        );
+        for bad in ["a%PATH%b", "a!x!b"] {
+            c.session_token = Secret::new(bad);
+            let e = check_for_cmd(&c).unwrap_err().to_string();
+            assert!(e.contains("AWS_SESSION_TOKEN") && !e.contains(bad), "{e}");
+        }
+    }
+
+    #[test]
     fn shell_formats() {
         assert_eq!(
             render("env", &creds()),

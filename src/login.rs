@@ -310,9 +310,14 @@ pub fn pkce_login(
         session.start_url
     ));
     let opened = if opts.no_browser {
-        ctx.show(&format!(
-            "sso-helper: open {url} in a browser on this machine"
-        ));
+        match opts.redirect_port {
+            Some(port) => ctx.show(&format!(
+                "sso-helper: open {url} in a browser whose 127.0.0.1:{port} reaches this machine (ssh -L {port}:127.0.0.1:{port})"
+            )),
+            None => ctx.show(&format!(
+                "sso-helper: open {url} in a browser on this machine"
+            )),
+        }
         Err("--no-browser (or SSO_HELPER_NO_BROWSER) forbids opening a browser".to_string())
     } else {
         open_in_browser(ctx, &url)
@@ -598,13 +603,16 @@ fn random_fill(buf: &mut [u8]) {
 }
 
 /// Which sign-in to use: `--flow`, else the session's `sso_helper_login_flow`, else
-/// `auto` — PKCE on a local desktop; the device code over SSH, without a display,
-/// in a container, and for legacy sessions (as the AWS CLI does).
+/// `auto` — PKCE on a local desktop, or wherever a fixed redirect port is set
+/// (`--redirect-port`, `sso_helper_redirect_port`: a tunnel brings the redirect);
+/// the device code over SSH, without a display, in a container, and for legacy
+/// sessions (as the AWS CLI does).
 pub fn choose_flow(
     ctx: &Context,
     session: &SsoSession,
     requested: Option<&str>,
     in_container: bool,
+    fixed_port: bool,
 ) -> Flow {
     match requested
         .or(session.login_flow.as_deref())
@@ -617,7 +625,11 @@ pub fn choose_flow(
             let no_display = cfg!(all(unix, not(target_os = "macos")))
                 && ctx.var("DISPLAY").is_none()
                 && ctx.var("WAYLAND_DISPLAY").is_none();
-            if session.name.is_none() || ssh || no_display || in_container {
+            if session.name.is_none() {
+                Flow::Device
+            } else if fixed_port {
+                Flow::Pkce
+            } else if ssh || no_display || in_container {
                 Flow::Device
             } else {
                 Flow::Pkce
@@ -741,18 +753,18 @@ mod tests {
         };
         let desktop = Context::for_test(&[("DISPLAY", ":0")], None, OffsetDateTime::UNIX_EPOCH);
         let s = session(Some("corp"), None);
-        assert_eq!(choose_flow(&desktop, &s, None, false), Flow::Pkce);
+        assert_eq!(choose_flow(&desktop, &s, None, false, false), Flow::Pkce);
         assert_eq!(
-            choose_flow(&desktop, &s, None, true),
+            choose_flow(&desktop, &s, None, true, false),
             Flow::Device,
             "container"
         );
         assert_eq!(
-            choose_flow(&desktop, &s, Some("device"), false),
+            choose_flow(&desktop, &s, Some("device"), false, false),
             Flow::Device
         );
         assert_eq!(
-            choose_flow(&desktop, &session(None, None), None, false),
+            choose_flow(&desktop, &session(None, None), None, false, false),
             Flow::Device,
             "legacy"
         );
@@ -761,15 +773,18 @@ mod tests {
                 &desktop,
                 &session(Some("corp"), Some("device")),
                 None,
-                false
+                false,
+                true
             ),
-            Flow::Device
+            Flow::Device,
+            "an explicit device flow stays"
         );
         assert_eq!(
             choose_flow(
                 &desktop,
                 &session(Some("corp"), Some("device")),
                 Some("pkce"),
+                false,
                 false
             ),
             Flow::Pkce
@@ -779,10 +794,12 @@ mod tests {
             None,
             OffsetDateTime::UNIX_EPOCH,
         );
-        assert_eq!(choose_flow(&ssh, &s, None, false), Flow::Device);
+        assert_eq!(choose_flow(&ssh, &s, None, false, false), Flow::Device);
+        // A fixed redirect port means a tunnel brings the redirect: PKCE over SSH.
+        assert_eq!(choose_flow(&ssh, &s, None, false, true), Flow::Pkce);
         let headless = Context::for_test(&[], None, OffsetDateTime::UNIX_EPOCH);
         if cfg!(all(unix, not(target_os = "macos"))) {
-            assert_eq!(choose_flow(&headless, &s, None, false), Flow::Device);
+            assert_eq!(choose_flow(&headless, &s, None, false, false), Flow::Device);
         }
     }
 

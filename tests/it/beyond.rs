@@ -148,8 +148,25 @@ fn exec_runs_the_command_with_credentials_and_passes_its_status() {
     // Nothing to run, or nothing that can be run: clear errors.
     env.run(&["exec", "--profile", "dev-sso"])
         .fails(2, &["`exec` needs a command to run"]);
-    env.run(&["exec", "--profile", "dev-sso", "--", "no-such-command-here"])
-        .fails(2, &["cannot run no-such-command-here", "not found"]);
+    // A command that cannot run: the shell's codes, before any sign-in.
+    let before = env.standin.requests().len();
+    env.run(&["exec", "--profile", "legacy", "--", "no-such-command-here"])
+        .fails(127, &["cannot run no-such-command-here"]);
+    let not_executable = env.home().join("script.txt");
+    std::fs::write(&not_executable, "echo hi").unwrap();
+    env.run(&[
+        "exec",
+        "--profile",
+        "legacy",
+        "--",
+        not_executable.to_str().unwrap(),
+    ])
+    .fails(126, &["is not an executable file"]);
+    assert_eq!(
+        env.standin.requests().len(),
+        before,
+        "no sign-in for a command that cannot run"
+    );
 }
 
 /// With `--server` the command holds no keys: it asks the local container
@@ -163,10 +180,20 @@ fn exec_server_keeps_a_long_running_command_in_fresh_credentials() {
     });
     env.standard_config();
     let child = r#"
-import json, os, urllib.request, urllib.error
+import json, os, socket, urllib.parse, urllib.request, urllib.error
 import botocore.session
 out = {"keys_in_env": any(k in os.environ for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"))}
 uri = os.environ["AWS_CONTAINER_CREDENTIALS_FULL_URI"]
+# Another local user's idle connections to the server hold back no one (botocore
+# gives the endpoint 2 s a try, 3 tries).
+u = urllib.parse.urlparse(uri)
+idle = [socket.create_connection((u.hostname, u.port)) for _ in range(4)]
+for s in idle:
+    s.sendall(b"GET /cred")
+# An SDK's request is answered within the time an SDK gives it (a server that
+# read one connection at a time would still be waiting on the idle ones).
+req = urllib.request.Request(uri, headers={"Authorization": os.environ["AWS_CONTAINER_AUTHORIZATION_TOKEN"]})
+out["with_token"] = urllib.request.urlopen(req, timeout=2).status
 try:
     urllib.request.urlopen(uri)
     out["without_token"] = 200
@@ -195,6 +222,7 @@ print(json.dumps(out))
     let out: Value = run.json();
     assert_eq!(out["keys_in_env"], false, "{out}");
     assert_eq!(out["without_token"], 401);
+    assert_eq!(out["with_token"], 200);
     assert_eq!(out["method"], "container-role");
     let issued: Vec<String> = issued_keys(&env.standin);
     let keys: Vec<String> = out["keys"]
