@@ -9,7 +9,9 @@
 //! shell-style (`shlex.split`) and every `%s` in it becomes the URL; a last word
 //! `&` runs it in the background. An entry without `%s` is one program name (a
 //! path with spaces works; flags need `%s`) and gets the URL as its argument.
-//! `BROWSER=true` therefore counts as opened and opens nothing.
+//! `BROWSER=true` therefore opens nothing and ends the search (as in Python, no
+//! other opener is tried): it is reported as "no browser", so the prompt tells
+//! the user to open the URL, and an unattended sign-in is refused.
 //!
 //! Python waits for a command to finish and takes exit status 0 as success. Here a
 //! command is given a few seconds: an exit with status 0, or still running when
@@ -29,6 +31,9 @@ const GRACE: Duration = Duration::from_secs(3);
 pub fn open(browser_var: Option<&str>, url: &str) -> Result<(), String> {
     let mut failures: Vec<String> = Vec::new();
     for candidate in candidates(browser_var, url, cfg!(windows)) {
+        if candidate.opens_nothing {
+            return Err(format!("{} opens nothing", candidate.name));
+        }
         match run(candidate.command, candidate.background) {
             Ok(()) => return Ok(()),
             Err(why) => failures.push(format!("{} {why}", candidate.name)),
@@ -53,6 +58,8 @@ pub struct Candidate {
     pub name: String,
     pub command: Command,
     pub background: bool,
+    /// `true` (or `:`): what people set BROWSER to so that nothing opens.
+    pub opens_nothing: bool,
 }
 
 /// The commands `BROWSER` lists for `url`, in order (`windows` picks `;` as the
@@ -81,12 +88,18 @@ pub fn candidates(browser_var: Option<&str>, url: &str, windows: bool) -> Vec<Ca
                 (vec![entry.into(), url.into()], false)
             };
             let (program, args) = argv.split_first()?;
+            let base = std::path::Path::new(program)
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let opens_nothing = base == "true" || base == ":";
             let mut command = Command::new(program);
             command.args(args);
             Some(Candidate {
                 name,
                 command,
                 background,
+                opens_nothing,
             })
         })
         .collect()
@@ -191,7 +204,13 @@ mod tests {
     #[test]
     fn outcomes_are_said_in_words() {
         let run_one = |var: &str| run(candidates(Some(var), URL, false).remove(0).command, false);
-        assert_eq!(run_one("true"), Ok(()));
+        assert_eq!(run_one("/bin/sh -c true"), Err("was not found".into()));
+        assert_eq!(run_one("sh -c 'exit 0' %s"), Ok(()));
+        // BROWSER=true opens nothing and ends the search: no other opener runs.
+        assert_eq!(
+            open(Some("true:xdg-open"), URL),
+            Err("BROWSER entry \"true\" opens nothing".into())
+        );
         assert_eq!(run_one("false").unwrap_err(), "exited with status 1");
         assert_eq!(
             run_one("sh -c 'exit 2' %s").unwrap_err(),

@@ -111,7 +111,7 @@ impl Command {
             ],
             Command::Export => vec!["profile", "format", "to"],
             Command::Status => vec!["json", "token-store"],
-            Command::Doctor => vec!["profile", "token-store"],
+            Command::Doctor => vec!["profile", "sso-session", "token-store"],
             Command::Console => vec!["profile", "destination", "print"],
             Command::Exec => vec!["profile", "server"],
             Command::Completions | Command::Complete | Command::Man => vec![],
@@ -304,11 +304,26 @@ pub struct Args {
     pub rest: Vec<OsString>,
 }
 
-/// Parses the arguments after the program name.
+/// Parses the arguments after the program name. A usage error points at the
+/// help of the command it is about (`sso-helper export --help`), where its flags
+/// are.
 pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<(Action, Args)> {
+    let mut command: Option<Command> = None;
+    parse_into(args, &mut command).map_err(|e| match (e, command) {
+        (e @ Error::Usage(_), Some(c)) if !c.name().is_empty() => {
+            let hint = format!("run `sso-helper {} --help` for its usage", c.name());
+            e.hinted(None, hint)
+        }
+        (e, _) => e,
+    })
+}
+
+fn parse_into(
+    args: impl IntoIterator<Item = OsString>,
+    command: &mut Option<Command>,
+) -> Result<(Action, Args)> {
     use lexopt::prelude::*;
     let mut parsed = Args::default();
-    let mut command: Option<Command> = None;
     let mut help = false;
     let mut version = false;
     let mut seen: Vec<&'static str> = Vec::new();
@@ -344,18 +359,18 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<(Action, Args)>
                     help = true;
                     continue;
                 }
-                command = Some(Command::from_name(&v).ok_or_else(|| unknown_command(&v))?);
+                *command = Some(Command::from_name(&v).ok_or_else(|| unknown_command(&v))?);
                 continue;
             }
             Value(v) if help && command.is_none() => {
                 let v = v.string().map_err(usage)?;
-                command = Some(Command::from_name(&v).ok_or_else(|| {
+                *command = Some(Command::from_name(&v).ok_or_else(|| {
                     Error::Usage(format!("no help for `{v}`: there is no such command"))
                 })?);
                 continue;
             }
             // exec: the command line starts here, and everything after it is its.
-            Value(v) if command == Some(Command::Exec) => {
+            Value(v) if *command == Some(Command::Exec) => {
                 parsed.rest.push(v);
                 parsed.rest.extend(p.raw_args().map_err(usage)?);
                 break;
@@ -584,7 +599,7 @@ fn run_command(ctx: &Context, command: Command, args: &Args, opts: &Options) -> 
             output::print(&inventory::status(&session, args.json)?)
         }
         Command::Doctor => {
-            let (report, failed) = doctor::run(ctx, &opts)?;
+            let (report, failed) = doctor::run(ctx, &opts, args.sso_session.as_deref())?;
             output::print(&report)?;
             if failed {
                 Err(Error::ChecksFailed)
@@ -909,7 +924,7 @@ const HELP_DOCTOR: &str = "\
 sso-helper doctor — find what is wrong
 
 USAGE:
-    sso-helper doctor [--profile NAME] [--token-store STORE] [-v]
+    sso-helper doctor [--profile NAME | --sso-session NAME] [--token-store STORE] [-v]
 
 One line per check, ok / warn / fail, each failure with its fix: the config file
 and profile resolve; no profile has both credential_process and standard sso_*

@@ -157,12 +157,54 @@ pub struct ConfigFile {
     text: Rc<str>,
 }
 
-/// Where the config file is: `$AWS_CONFIG_FILE` (with `~` expanded) or `~/.aws/config`.
+/// Where the config file is: `$AWS_CONFIG_FILE` (expanded as botocore expands it:
+/// `expand_path`) or `~/.aws/config`.
 pub fn config_path(ctx: &Context) -> Result<PathBuf> {
     if let Some(p) = ctx.var("AWS_CONFIG_FILE") {
-        return expand_tilde(ctx, p);
+        return expand_path(ctx, p);
     }
     Ok(aws_dir(ctx)?.join("config"))
+}
+
+/// A file name from the environment as botocore's `raw_config_parse` takes it:
+/// `os.path.expandvars` (`$NAME` and `${NAME}` replaced by the variable's value,
+/// unknown ones left as they are; NAME is letters, digits and `_`), then
+/// `os.path.expanduser` (`~` and `~/…`).
+pub fn expand_path(ctx: &Context, p: &str) -> Result<PathBuf> {
+    expand_tilde(ctx, &expand_vars(p, |name| ctx.var_raw(name)))
+}
+
+/// Python's `os.path.expandvars` (POSIX).
+pub fn expand_vars<'a>(s: &str, lookup: impl Fn(&str) -> Option<&'a str>) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find('$') {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 1..];
+        let (name, len) = if let Some(braced) = after.strip_prefix('{') {
+            match braced.find('}') {
+                Some(end) => (&braced[..end], end + 2),
+                None => ("", 0),
+            }
+        } else {
+            let end = after
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(after.len());
+            (&after[..end], end)
+        };
+        match (len, lookup(name)) {
+            (0, _) | (_, None) => {
+                out.push('$');
+                rest = after;
+            }
+            (_, Some(value)) => {
+                out.push_str(value);
+                rest = &after[len..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// `~/.aws`.
@@ -200,8 +242,16 @@ impl std::fmt::Debug for ConfigFile {
 /// The config file's text; a missing or non-UTF-8 file is a configuration error.
 fn read_text(path: &Path) -> Result<String> {
     match crate::readfile::read_regular(path, crate::readfile::USER_FILE_CAP) {
-        Ok(bytes) => String::from_utf8(bytes).map_err(|_| {
-            Error::config(path, "the file is not valid UTF-8", "save it as UTF-8 text")
+        Ok(bytes) => String::from_utf8(bytes).map_err(|e| {
+            let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+            let prefix = std::str::from_utf8(valid).unwrap_or_default();
+            let line = crate::ini::lines(prefix).count()
+                + usize::from(prefix.is_empty() || prefix.ends_with(['\n', '\r']));
+            Error::config(
+                path,
+                format!("line {line} is not valid UTF-8"),
+                "save the file as UTF-8 text (the AWS CLI and boto3 cannot read it either)",
+            )
         }),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(Error::config(
             path,
@@ -255,8 +305,9 @@ fn parse_error_hint(path: &Path, e: &ini::ParseError) -> String {
     use ini::ErrorKind::*;
     let also = "the AWS CLI and boto3 cannot read the file either";
     match &e.kind {
+        // perl's -i works alike on Linux, macOS and the BSDs (sed's does not).
         ByteOrderMark => format!(
-            "save it as UTF-8 without a byte-order mark ({also}), for example with: sed -i '1s/^\\xEF\\xBB\\xBF//' {}",
+            "save it as UTF-8 without a byte-order mark ({also}), for example with: perl -pi -e 's/^\\xEF\\xBB\\xBF// if $. == 1' {}",
             shell_quote(&path.display().to_string())
         ),
         BeforeFirstSection => format!(
@@ -325,8 +376,8 @@ impl ConfigFile {
             None => true,
             Some(wanted) => match classify(name) {
                 SectionKind::Profile(p) => p == wanted,
-                SectionKind::Session(_) | SectionKind::Services(_) => true,
-                SectionKind::Other => false,
+                // Others are few, and their names explain `[m8]` or `[sso_session x]`.
+                SectionKind::Session(_) | SectionKind::Services(_) | SectionKind::Other => true,
             },
         };
         let sections = ini::parse_filtered(&shared, keep)
@@ -453,25 +504,46 @@ const ACCOUNT_KEYS: &[&str] = &["sso_account_id", "sso_helper_account_id"];
 const ROLE_KEYS: &[&str] = &["sso_role_name", "sso_helper_role_name"];
 
 impl ConfigFile {
-    /// The profile a layout-A profile points at: one with no SSO settings of its
-    /// own whose `credential_process` runs `sso-helper --profile X` (X another
-    /// profile). Commands given such a profile work on X, as the SDKs would.
+    /// The profile a layout-A profile points at: one that names no account and
+    /// role of its own and whose `credential_process` runs `sso-helper --profile
+    /// X` (X another profile). Commands given such a profile work on X, as the
+    /// SDKs would.
+    ///
+    /// A profile that names an account and a role itself is not followed; other
+    /// settings (a session, a region, maybe inherited from `[DEFAULT]`) do not
+    /// stop it, as they do not stop botocore from running its credential_process.
     pub fn companion_target(&self, profile: &str) -> Option<String> {
         let section = self.profile(profile)?;
-        let own = [
-            SESSION_KEYS,
-            START_URL_KEYS,
-            REGION_KEYS,
-            ACCOUNT_KEYS,
-            ROLE_KEYS,
-        ]
-        .iter()
-        .any(|keys| section.first(keys).is_some());
-        if own {
+        if section.first(ACCOUNT_KEYS).is_some() && section.first(ROLE_KEYS).is_some() {
             return None;
         }
         let target = helper_profile_arg(section.get("credential_process")?)??;
         (target != profile).then_some(target)
+    }
+
+    /// `profile`'s companion target, checked to be a profile of its own: one that
+    /// points on again (`[a]` runs `--profile b`, `[b]` runs `--profile a` or
+    /// `--profile c`) is an error naming both.
+    pub fn followed(&self, profile: &str) -> Result<Option<String>> {
+        let Some(target) = self.companion_target(profile) else {
+            return Ok(None);
+        };
+        if let Some(next) = self.companion_target(&target) {
+            return Err(Error::config(
+                &self.path,
+                format!(
+                    "[{}] runs sso-helper --profile {target}, and [{}] runs sso-helper --profile {next} in turn",
+                    profile_header(profile),
+                    profile_header(&target)
+                ),
+                format!(
+                    "give [{}] its own account and role (sso_helper_account_id, sso_helper_role_name), or point [{}] at a profile that has them",
+                    profile_header(&target),
+                    profile_header(profile)
+                ),
+            ));
+        }
+        Ok(Some(target))
     }
 
     /// Whether `profile` is absent or has no IAM Identity Center settings of its own
@@ -531,14 +603,20 @@ impl ConfigFile {
 
         if let Some((skey, sname)) = section.first(SESSION_KEYS) {
             if !self.sessions.contains_key(sname) {
+                let hint = match self.misspelt_session(sname) {
+                    Some(h) => {
+                        format!("[{h}] is not read as one: write it as [sso-session {sname}]")
+                    }
+                    None => format!(
+                        "add [sso-session {sname}] with sso_start_url and sso_region, or correct {skey}"
+                    ),
+                };
                 return Err(Error::config(
                     &self.path,
                     format!(
                         "{who} has {skey} = {sname}, but there is no [sso-session {sname}] section"
                     ),
-                    format!(
-                        "add [sso-session {sname}] with sso_start_url and sso_region, or correct {skey}"
-                    ),
+                    hint,
                 ));
             }
             let session = self.session(sname)?;
@@ -606,10 +684,26 @@ impl ConfigFile {
         }
     }
 
+    /// A section botocore ignores that was meant as `[sso-session name]`
+    /// (`[sso_session corp]`, `[sso-sesion corp]`): two words, the second `name`.
+    fn misspelt_session(&self, name: &str) -> Option<&str> {
+        self.other_sections
+            .iter()
+            .find(|h| crate::shlex::split(h).is_some_and(|w| w.len() == 2 && w[1] == name))
+            .map(String::as_str)
+    }
+
     /// A `[sso-session NAME]` section.
     pub fn session(&self, name: &str) -> Result<SsoSession> {
         let who = format!("[sso-session {name}]");
         let section = self.sessions.get(name).ok_or_else(|| {
+            if let Some(h) = self.misspelt_session(name) {
+                return Error::config(
+                    &self.path,
+                    format!("there is no {who} section: [{h}] is not read as one"),
+                    format!("write it as {who}"),
+                );
+            }
             let hint = match self.session_order.as_slice() {
                 [] => format!("the file has no sso-sessions; add {who} with sso_start_url and sso_region"),
                 known => {
@@ -841,6 +935,29 @@ sso_helper_region = eu-central-1
 sso_helper_account_id = 333333333333
 sso_helper_role_name = PowerUser
 ";
+
+    #[test]
+    fn paths_expand_as_python_expands_them() {
+        let env = |n: &str| match n {
+            "HOME" => Some("/home/me"),
+            "EMPTY" => Some(""),
+            "a_1" => Some("x"),
+            _ => None,
+        };
+        for (input, want) in [
+            ("$HOME/.aws/config", "/home/me/.aws/config"),
+            ("${HOME}/c", "/home/me/c"),
+            ("$UNSET/c", "$UNSET/c"),
+            ("${UNSET}/c", "${UNSET}/c"),
+            ("a$EMPTY.b", "a.b"),
+            ("$a_1-$a_1", "x-x"),
+            ("${unclosed", "${unclosed"),
+            ("cost$", "cost$"),
+            ("$$HOME", "$/home/me"),
+        ] {
+            assert_eq!(expand_vars(input, env), want, "{input}");
+        }
+    }
 
     #[test]
     fn companion_layout() {

@@ -109,7 +109,7 @@ impl<'c> Session<'c> {
     fn with_config(ctx: &'c Context, opts: &Options, config: ConfigFile) -> Result<Session<'c>> {
         let started = ctx.now();
         let mut profile = profile_name(ctx, opts.profile.as_deref());
-        if let Some(target) = config.companion_target(&profile) {
+        if let Some(target) = config.followed(&profile)? {
             ctx.debug(|| {
                 format!("[profile {profile}] runs sso-helper --profile {target}: using {target}")
             });
@@ -145,7 +145,18 @@ impl<'c> Session<'c> {
         };
         let store: Box<dyn Store> = match choice {
             "file" => Box::new(FileStore::new(&self.aws)),
-            "keychain" => Box::new(KeychainStore::open(self.ctx)?),
+            "keychain" => Box::new(KeychainStore::open(self.ctx).map_err(|e| {
+                // The fix is the setting that chose the keychain.
+                if source == "--token-store" {
+                    e.hinted(
+                        None,
+                        "unlock or start the keychain (on Linux a Secret Service such as \
+                         gnome-keyring), or pass --token-store file to use the AWS CLI's file cache",
+                    )
+                } else {
+                    e
+                }
+            })?),
             "auto" => match KeychainStore::open(self.ctx) {
                 Ok(k) => Box::new(k),
                 Err(e) => {
@@ -733,6 +744,10 @@ pub fn run(ctx: &Context, opts: &Options) -> Result<RoleCredentials> {
     // A layout-A profile run by hand: the credentials of the profile it points at.
     if let Some(target) = config.companion_target(&profile) {
         config = ConfigFile::load_for_profile(&path, &target)?;
+        if config.companion_target(&target).is_some() {
+            // Name the loop with the whole file in view.
+            ConfigFile::load(&path)?.followed(&profile)?;
+        }
         opts.profile = Some(target);
     }
     let opts = &opts;

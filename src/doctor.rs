@@ -148,12 +148,13 @@ pub fn any_failed(checks: &[Check]) -> bool {
 }
 
 /// The report, and whether a check failed.
-pub fn run(ctx: &Context, opts: &Options) -> Result<(String, bool)> {
-    let checks = run_checks(ctx, opts);
+/// `sso_session`: `--sso-session`, checked instead of a profile's session.
+pub fn run(ctx: &Context, opts: &Options, sso_session: Option<&str>) -> Result<(String, bool)> {
+    let checks = run_checks(ctx, opts, sso_session);
     Ok((render(&checks), any_failed(&checks)))
 }
 
-fn run_checks(ctx: &Context, opts: &Options) -> Vec<Check> {
+fn run_checks(ctx: &Context, opts: &Options, sso_session: Option<&str>) -> Vec<Check> {
     let mut checks = Vec::new();
     let profile = profile_name(ctx, opts.profile.as_deref());
     let profile_source = if opts.profile.is_some() {
@@ -172,13 +173,38 @@ fn run_checks(ctx: &Context, opts: &Options) -> Vec<Check> {
         Ok(config) => {
             let from_env = ctx.var("AWS_CONFIG_FILE").is_some();
             checks.push(config_check(config, from_env));
-            let (mut profile_checks, mut target) = profile_check(config, &profile, profile_source);
-            // No --profile, and one without SSO settings: the only sso-session.
-            if target.is_none()
+            let (mut profile_checks, mut target) = match sso_session {
+                Some(name) => match config.session(name) {
+                    Ok(session) => (
+                        vec![Check::ok(
+                            "profile",
+                            format!(
+                                "checking [sso-session {name}] ({}, {})",
+                                session.start_url, session.region
+                            ),
+                        )],
+                        Some(Target {
+                            profile: profile.clone(),
+                            session,
+                            by_session: true,
+                        }),
+                    ),
+                    Err(e) => (vec![Check::error(Status::Fail, "profile", "", &e)], None),
+                },
+                None => profile_check(config, &profile, profile_source),
+            };
+            // No --profile, and one without SSO settings: the only sso-session,
+            // or the list to choose from.
+            let only = (target.is_none()
+                && sso_session.is_none()
                 && opts.profile.is_none()
-                && config.lacks_sso_settings(&profile)
-                && let Some(Ok(session)) = config.only_session(&profile)
-            {
+                && config.lacks_sso_settings(&profile))
+            .then(|| config.only_session(&profile))
+            .flatten();
+            if let Some(Err(e)) = &only {
+                profile_checks = vec![Check::error(Status::Fail, "profile", "", e)];
+            }
+            if let Some(Ok(session)) = only {
                 let who = format!("[{}]", profile_header(&profile));
                 let has = if config.profile(&profile).is_some() {
                     "has no IAM Identity Center settings"
@@ -464,7 +490,7 @@ fn describe_target(config: &ConfigFile, name: &str) -> Result<(String, SsoSessio
 /// or it cannot be read.
 fn shared_credentials_sections(ctx: &Context) -> Option<Vec<String>> {
     let path = match ctx.var("AWS_SHARED_CREDENTIALS_FILE") {
-        Some(p) => config::expand_tilde(ctx, p).ok()?,
+        Some(p) => config::expand_path(ctx, p).ok()?,
         None => config::aws_dir(ctx).ok()?.join("credentials"),
     };
     let bytes = crate::readfile::read_regular(&path, crate::readfile::USER_FILE_CAP).ok()?;

@@ -170,7 +170,10 @@ impl fmt::Display for Error {
                 code,
                 message,
             } => {
-                write!(f, "{op} on {host} failed: HTTP {status} {code}")?;
+                write!(f, "{op} on {host} failed: HTTP {status}")?;
+                if !code.is_empty() {
+                    write!(f, " {code}")?;
+                }
                 if !message.is_empty() {
                     write!(f, ": {message}")?;
                 }

@@ -3,7 +3,7 @@
 //! credentials file for tools that cannot run credential_process. This is the one
 //! command that puts secrets on stdout or into a file on purpose.
 
-use crate::config::{ConfigFile, aws_dir, expand_tilde, shell_quote};
+use crate::config::{ConfigFile, aws_dir, shell_quote};
 use crate::context::Context;
 use crate::credentials::{self, Options, profile_name};
 use crate::error::{Error, Result};
@@ -24,15 +24,28 @@ pub fn run(ctx: &Context, opts: &Options, format: &str, to: Option<&str>) -> Res
     let name = to.unwrap_or(&profile);
     check_name(name)?;
     let config = ConfigFile::load(&crate::config::config_path(ctx)?)?;
-    refuse_to_shadow(&config, name, &profile, opts)?;
     let path = credentials_path(ctx)?;
-    read_credentials(&path)?;
+    let existing = read_credentials(&path)?;
+    let retry = |free: &str| {
+        let mut command = format!(
+            "sso-helper export --profile {} --format credentials --to {}",
+            shell_quote(&profile),
+            shell_quote(free)
+        );
+        if let Some(store) = &opts.token_store {
+            command.push_str(&format!(" --token-store {store}"));
+        }
+        command
+    };
+    refuse_to_shadow(&config, &existing, name, &retry)?;
+    refuse_to_overwrite(&config, &existing, &path, name, &retry)?;
     crate::textfile::check_writable(&path)?;
     let creds = credentials::run(ctx, opts)?;
     // Read again, merge and write under the file's lock: parallel runs keep each
-    // other's sections.
+    // other's sections (and one may have appeared meanwhile).
     let _guard = crate::textfile::lock_for_rewrite(ctx, &aws_dir(ctx)?, &path)?;
     let existing = read_credentials(&path)?;
+    refuse_to_overwrite(&config, &existing, &path, name, &retry)?;
     write_credentials_file(&path, &existing, name, &creds)
 }
 
@@ -40,15 +53,18 @@ pub fn run(ctx: &Context, opts: &Options, format: &str, to: Option<&str>) -> Res
 /// line breaks, no white space around it (configparser keeps it in the name), and
 /// not `DEFAULT`, whose keys configparser hands to every profile in the file.
 fn check_name(name: &str) -> Result<()> {
+    // `profile NAME` is the config file's form; in the credentials file botocore
+    // would read a profile called "profile NAME".
     let bad = name.is_empty()
         || name.contains(['[', ']'])
         || name.chars().any(|c| c.is_control())
         || crate::ini::py_strip(name) != name
-        || name == "DEFAULT";
+        || name == "DEFAULT"
+        || name.starts_with("profile ");
     if bad {
         return Err(Error::Usage(format!(
             "--to {name:?}: not a profile name the credentials file can hold (no brackets, \
-             control characters or surrounding spaces, and not DEFAULT)"
+             control characters or surrounding spaces, no `profile ` before it, and not DEFAULT)"
         )));
     }
     Ok(())
@@ -81,27 +97,49 @@ fn protected(config: &ConfigFile, name: &str) -> Option<&'static str> {
         .then_some("IAM Identity Center (sso_* settings)")
 }
 
+/// The first line of every section `export` writes: what tells its sections
+/// from the user's own.
+const MARK: &str = "# written by sso-helper export";
+
+/// Whether the credentials file has a section `name`, and whether `export`
+/// wrote it (its first line is `MARK`).
+fn section_owner(existing: &str, name: &str) -> Option<bool> {
+    let headers = crate::ini::headers(existing).ok()?;
+    let (_, line) = headers.iter().find(|(n, _)| n == name)?;
+    let next = crate::ini::lines(existing)
+        .find(|(n, _)| *n == line + 1)
+        .map(|(_, l)| l.trim_start());
+    Some(next.is_some_and(|l| l.starts_with(MARK)))
+}
+
+/// A name `export` may write: no config profile has it, and the credentials file
+/// has no section of that name that it did not write itself.
+fn free_name(config: &ConfigFile, existing: &str, base: &str) -> String {
+    (1..)
+        .map(|i| match i {
+            1 => format!("{base}-static"),
+            n => format!("{base}-static{n}"),
+        })
+        .find(|n| {
+            protected(config, n).is_none()
+                && config.profile(n).is_none()
+                && section_owner(existing, n) != Some(false)
+        })
+        .expect("some name is free")
+}
+
 /// Refuses to write static keys under a profile that gets its credentials another
 /// way, with a complete command that writes them under a free name instead.
-fn refuse_to_shadow(config: &ConfigFile, name: &str, profile: &str, opts: &Options) -> Result<()> {
+fn refuse_to_shadow(
+    config: &ConfigFile,
+    existing: &str,
+    name: &str,
+    retry: &dyn Fn(&str) -> String,
+) -> Result<()> {
     let Some(source) = protected(config, name) else {
         return Ok(());
     };
-    let free = (1..)
-        .map(|i| match i {
-            1 => format!("{name}-static"),
-            n => format!("{name}-static{n}"),
-        })
-        .find(|n| config.profile(n).is_none())
-        .expect("some name is free");
-    let mut command = format!(
-        "sso-helper export --profile {} --format credentials --to {}",
-        shell_quote(profile),
-        shell_quote(&free)
-    );
-    if let Some(store) = &opts.token_store {
-        command.push_str(&format!(" --token-store {store}"));
-    }
+    let command = retry(&free_name(config, existing, name));
     Err(Error::Usage(format!(
         "[{}] gets its credentials from {source}: static keys under [{name}] in the shared \
          credentials file would take precedence for the Go SDK and Terraform, and fail once they \
@@ -111,10 +149,35 @@ fn refuse_to_shadow(config: &ConfigFile, name: &str, profile: &str, opts: &Optio
     .hinted(None, format!("write them under another name: `{command}`")))
 }
 
+/// Refuses to replace a section of the credentials file that `export` did not
+/// write: those are the user's own keys, and would be gone.
+fn refuse_to_overwrite(
+    config: &ConfigFile,
+    existing: &str,
+    path: &std::path::Path,
+    name: &str,
+    retry: &dyn Fn(&str) -> String,
+) -> Result<()> {
+    if section_owner(existing, name) != Some(false) {
+        return Ok(());
+    }
+    let command = retry(&free_name(config, existing, name));
+    Err(Error::Usage(format!(
+        "[{name}] in {} holds keys sso-helper did not write; it replaces only the sections it wrote",
+        path.display()
+    ))
+    .hinted(
+        None,
+        format!(
+            "write them under another name: `{command}`, or remove [{name}] from the file first"
+        ),
+    ))
+}
+
 /// `$AWS_SHARED_CREDENTIALS_FILE` (with `~` expanded) or `~/.aws/credentials`.
 fn credentials_path(ctx: &Context) -> Result<std::path::PathBuf> {
     match ctx.var("AWS_SHARED_CREDENTIALS_FILE") {
-        Some(p) => expand_tilde(ctx, p),
+        Some(p) => crate::config::expand_path(ctx, p),
         None => Ok(aws_dir(ctx)?.join("credentials")),
     }
 }
@@ -211,7 +274,7 @@ fn write_credentials_file(
     let section = vec![
         format!("[{name}]"),
         format!(
-            "# written by sso-helper export; expires {}; run it again for fresh credentials",
+            "{MARK}; expires {}; run it again for fresh credentials",
             format_utc(c.expiration)
         ),
         format!("aws_access_key_id = {}", c.access_key_id),

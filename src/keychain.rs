@@ -150,6 +150,7 @@ impl Store for KeychainStore {
             .ok()?
             .get_password()
             .ok()
+            .filter(|t| crate::portal::valid_credential_value(t))
             .map(Secret::new);
         token.registration = self.load_registration(session);
         Some(token)

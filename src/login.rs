@@ -39,6 +39,13 @@ pub struct LoginOptions<'a> {
 }
 
 impl LoginOptions<'_> {
+    /// No one can see the prompt: an SDK runs this process, with no terminal.
+    /// The browser is all there is; its lines are not printed (they would only
+    /// clutter the one-line error an SDK shows if the browser cannot open).
+    fn unseen(&self, ctx: &Context) -> bool {
+        self.unattended && !ctx.has_terminal()
+    }
+
     /// The sign-in can be seen: a terminal shows the prompt, or a browser opened.
     fn check_visible(
         &self,
@@ -164,6 +171,7 @@ pub fn device_login(
                 &auth.verification_uri_complete,
                 &auth.user_code,
                 opts.no_browser,
+                opts.unseen(ctx),
             );
             opts.check_visible(ctx, session, opened)?;
         }
@@ -196,7 +204,8 @@ fn expired(opts: &LoginOptions<'_>, expires_in: i64) -> Error {
     }
 }
 
-/// Shows the code and URL and opens the browser; says whether it opened.
+/// Shows the code and URL (unless `quiet`) and opens the browser; says whether
+/// it opened.
 fn prompt(
     ctx: &Context,
     session: &SsoSession,
@@ -204,10 +213,18 @@ fn prompt(
     uri_complete: &str,
     code: &str,
     no_browser: bool,
+    quiet: bool,
 ) -> Result<(), String> {
     // What the service sent reaches the terminal without control characters.
     let (uri, uri_complete, code) = (printable(uri), printable(uri_complete), printable(code));
     let (uri, uri_complete, code) = (uri.as_str(), uri_complete.as_str(), code.as_str());
+    if quiet {
+        return if no_browser {
+            Err("--no-browser (or SSO_HELPER_NO_BROWSER) forbids opening a browser".into())
+        } else {
+            open_in_browser(ctx, uri_complete, true)
+        };
+    }
     ctx.show(&format!(
         "sso-helper: sign in to {} ({}) with the code {code}",
         session.describe(),
@@ -219,21 +236,27 @@ fn prompt(
         ));
         return Err("--no-browser (or SSO_HELPER_NO_BROWSER) forbids opening a browser".into());
     }
-    open_in_browser(ctx, uri_complete)
+    open_in_browser(ctx, uri_complete, false)
 }
 
 /// Opens `url` in the browser — only an https URL, or plain http on loopback
-/// (SPEC §8) — and says what it did, or what the user should do.
-fn open_in_browser(ctx: &Context, url: &str) -> Result<(), String> {
+/// (SPEC §8) — and (unless `quiet`) says what it did, or what the user should do.
+fn open_in_browser(ctx: &Context, url: &str, quiet: bool) -> Result<(), String> {
     if !browser_safe(url) {
-        ctx.show(&format!(
-            "sso-helper: not opening {url} automatically (not an https URL); open it yourself if you trust it"
-        ));
+        if !quiet {
+            ctx.show(&format!(
+                "sso-helper: not opening {url} automatically (not an https URL); open it yourself if you trust it"
+            ));
+        }
         return Err("the sign-in URL is not an https URL".into());
     }
-    ctx.show(&format!("sso-helper: opening {url} in your browser"));
+    if !quiet {
+        ctx.show(&format!("sso-helper: opening {url} in your browser"));
+    }
     let opened = ctx.open_browser(url);
-    if let Err(e) = &opened {
+    if let Err(e) = &opened
+        && !quiet
+    {
         ctx.show(&format!(
             "sso-helper: could not open a browser: {e}; open {url} yourself"
         ));
@@ -304,12 +327,17 @@ pub fn pkce_login(
         };
         std::thread::spawn(move || wait_for_callback(&listener, &state, &pages))
     };
-    ctx.show(&format!(
-        "sso-helper: sign in to {} ({})",
-        session.describe(),
-        session.start_url
-    ));
-    let opened = if opts.no_browser {
+    let quiet = opts.unseen(ctx);
+    if !quiet {
+        ctx.show(&format!(
+            "sso-helper: sign in to {} ({})",
+            session.describe(),
+            session.start_url
+        ));
+    }
+    let opened = if quiet && !opts.no_browser {
+        open_in_browser(ctx, &url, true)
+    } else if opts.no_browser {
         match opts.redirect_port {
             Some(port) => ctx.show(&format!(
                 "sso-helper: open {url} in a browser whose 127.0.0.1:{port} reaches this machine (ssh -L {port}:127.0.0.1:{port})"
@@ -320,7 +348,7 @@ pub fn pkce_login(
         }
         Err("--no-browser (or SSO_HELPER_NO_BROWSER) forbids opening a browser".to_string())
     } else {
-        open_in_browser(ctx, &url)
+        open_in_browser(ctx, &url, false)
     };
     opts.check_visible(ctx, session, opened)?;
     let callback = waiter.join().unwrap_or(Ok(Callback::TimedOut))?;

@@ -272,6 +272,25 @@ pub fn token_answer(a: &Answer) -> Result<Grant> {
         if !(1..=MAX_TOKEN_LIFETIME.whole_seconds()).contains(&out.expires_in) {
             return Err(out_of_range("CreateToken", a, "expiresIn", out.expires_in));
         }
+        // Tokens go into an HTTP header and the shared token file: a value that
+        // could break either is refused here, by name.
+        let refresh = out.refresh_token.as_ref().filter(|t| !t.is_empty());
+        for (field, value) in [
+            ("accessToken", Some(&out.access_token)),
+            ("refreshToken", refresh),
+        ] {
+            if let Some(v) = value
+                && !crate::portal::valid_credential_value(v.expose())
+            {
+                return Err(Error::BadResponse {
+                    op: "CreateToken",
+                    host: a.host.clone(),
+                    detail: format!(
+                        "its {field} is not a token (empty, too long, or with a character other than printable ASCII without quotes, backslashes or spaces)"
+                    ),
+                });
+            }
+        }
         return Ok(Grant::Token(Issued {
             access_token: out.access_token,
             expires_in: out.expires_in,

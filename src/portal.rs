@@ -41,8 +41,8 @@ struct RoleCredentialsOut {
     expiration: i64,
 }
 
-/// Whether a credential value the portal returned (or a cache holds) can be
-/// printed, cached and written safely: printable ASCII without white space, a
+/// Whether a credential or token value the service returned (or a cache holds)
+/// can be printed, cached, written and sent in a header safely: printable ASCII without white space, a
 /// quote, a backslash or a control character, and of a sane length. AWS's are
 /// letters, digits, `+`, `/` and `=`. Anything else could break out of the shell
 /// line, JSON, or INI section it is written into.

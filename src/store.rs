@@ -154,6 +154,13 @@ impl TokenFile {
         if self.region.as_deref().is_some_and(|r| r != session.region) {
             return None;
         }
+        // A token that could not go into a header is a miss, like a corrupt file.
+        if !crate::portal::valid_credential_value(self.access_token.expose()) {
+            return None;
+        }
+        let refresh_token = self
+            .refresh_token
+            .filter(|t| crate::portal::valid_credential_value(t.expose()));
         let registration = match (
             self.client_id,
             self.client_secret,
@@ -173,7 +180,7 @@ impl TokenFile {
             region: session.region.clone(),
             access_token: self.access_token,
             expires_at: timestamp::parse(&self.expires_at)?,
-            refresh_token: self.refresh_token,
+            refresh_token,
             registration,
         })
     }

@@ -217,7 +217,8 @@ fn export_to_the_shared_credentials_file_keeps_everything_else() {
     let path = env.aws("credentials");
     let original = "# my keys\n[default]\naws_access_key_id = AKIADEFAULT\naws_secret_access_key = keep-me\n\n[mine]\naws_access_key_id = OLD\n  [continued value, not a section]\n\n[zeta]\nregion = x\n";
     std::fs::write(&path, original).unwrap();
-    let out = env.run(&[
+    // A section the user wrote is never replaced; the hint names a free one.
+    let refused = env.run(&[
         "export",
         "--profile",
         "dev-sso",
@@ -226,27 +227,43 @@ fn export_to_the_shared_credentials_file_keeps_everything_else() {
         "--to",
         "mine",
     ]);
+    refused.fails(2, &["[mine]", "did not write", "--to mine-static"]);
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), original);
+    assert!(
+        env.standin.requests().is_empty(),
+        "refused before any sign-in"
+    );
+    let out = env.run(&[
+        "export",
+        "--profile",
+        "dev-sso",
+        "--format",
+        "credentials",
+        "--to",
+        "mine-static",
+    ]);
     out.ok();
     assert!(
-        out.stdout.contains("wrote profile [mine]") && out.stdout.contains("backup: "),
+        out.stdout.contains("wrote profile [mine-static]") && out.stdout.contains("backup: "),
         "{}",
         out.stdout
     );
     let key = issued_keys(&env.standin)[0].clone();
     let text = std::fs::read_to_string(&path).unwrap();
-    assert!(text.starts_with("# my keys\n[default]\naws_access_key_id = AKIADEFAULT\naws_secret_access_key = keep-me\n\n[mine]\n"), "{text}");
+    assert!(text.starts_with(original), "every line kept:\n{text}");
     assert!(
-        text.contains(&format!("aws_access_key_id = {key}"))
-            && text.contains("aws_account_id = 111111111111")
-            && !text.contains("OLD"),
+        text.contains("[mine-static]\n# written by sso-helper export; expires")
+            && text.contains(&format!("aws_access_key_id = {key}"))
+            && text.contains("aws_account_id = 111111111111"),
         "{text}"
     );
-    assert!(text.ends_with("[zeta]\nregion = x\n"), "{text}");
     assert!(
         text.is_ascii(),
         "botocore reads it in the system's code page on Windows"
     );
-    // A second run keeps one backup, of the file as it was just before.
+    // A second run replaces its own section and keeps one backup, of the file as
+    // it was just before.
+    std::fs::remove_dir_all(env.aws("cli/cache")).unwrap();
     env.run(&[
         "export",
         "--profile",
@@ -254,9 +271,13 @@ fn export_to_the_shared_credentials_file_keeps_everything_else() {
         "--format",
         "credentials",
         "--to",
-        "mine",
+        "mine-static",
     ])
     .ok();
+    let key2 = issued_keys(&env.standin)[1].clone();
+    let after = std::fs::read_to_string(&path).unwrap();
+    assert!(after.contains(&key2) && !after.contains(&key), "{after}");
+    assert_eq!(after.matches("[mine-static]").count(), 1);
     let backups: Vec<_> = std::fs::read_dir(env.aws(""))
         .unwrap()
         .flatten()
@@ -344,7 +365,7 @@ fn export_never_shadows_sso_or_credential_process() {
     let text = std::fs::read_to_string(env.aws("credentials")).unwrap();
     assert!(text.starts_with("[dev-sso-static]\n"), "{text}");
     // Names the file cannot hold as a profile.
-    for bad in ["DEFAULT", " spaced", "a]b"] {
+    for bad in ["DEFAULT", " spaced", "a]b", "profile dev"] {
         env.run(&[
             "export",
             "--profile",
@@ -468,29 +489,40 @@ fn every_command_with_verbose_keeps_secrets_off_stderr() {
 #[test]
 fn usage_errors_point_at_help() {
     let env = TestEnv::new();
-    for (args, needle) in [
-        (&["frobnicate"][..], "unknown command `frobnicate`"),
-        (&["status", "--profile", "x"], "does not take --profile"),
+    // The hint is the help of the command the error is about.
+    for (args, needle, help) in [
+        (
+            &["frobnicate"][..],
+            "unknown command `frobnicate`",
+            "sso-helper --help",
+        ),
+        (&["--bogus"], "unknown option --bogus", "sso-helper --help"),
+        (
+            &["status", "--profile", "x"],
+            "does not take --profile",
+            "sso-helper status --help",
+        ),
         (
             &["list", "--profile", "a", "--sso-session", "b"],
             "not both",
+            "sso-helper list --help",
         ),
-        (&["export", "--format"], "--format"),
-        (&["logout", "--all", "--sso-session", "x"], "--all"),
+        (
+            &["export", "--format"],
+            "--format",
+            "sso-helper export --help",
+        ),
+        (
+            &["logout", "--all", "--sso-session", "x"],
+            "--all",
+            "sso-helper logout --help",
+        ),
     ] {
         let run = env.run(args);
-        run.fails(2, &[needle, "sso-helper --help"]);
+        run.fails(2, &[needle, help]);
         assert_eq!(run.stderr.lines().count(), 1);
     }
-    for cmd in [
-        "login",
-        "logout",
-        "list",
-        "configure",
-        "export",
-        "status",
-        "doctor",
-    ] {
+    for cmd in sso_helper::cli::Command::public().map(|c| c.name()) {
         let help = env.run(&[cmd, "--help"]);
         assert!(
             help.ok().stdout.contains(&format!("sso-helper {cmd}")),

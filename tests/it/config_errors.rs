@@ -191,7 +191,7 @@ fn a_byte_order_mark_is_named_and_the_hint_removes_it() {
     );
     env.write_config(&format!("\u{feff}{good}"));
     let run = env.run(&["--profile", "dev"]);
-    run.fails(2, &["line 1", "byte-order mark", "sed -i"]);
+    run.fails(2, &["line 1", "byte-order mark", "perl -pi -e"]);
     let command = run
         .stderr
         .trim()
@@ -228,5 +228,75 @@ fn mistyped_profiles_are_helped() {
         Some(&format!("{ok}[m8]\nsso_session = corp\n")),
         &["--profile", "m8"],
         &["there is a section [m8]", "write it as [profile m8]"],
+    );
+}
+
+/// What a newcomer's odd files brought: a key inherited from [DEFAULT] does not
+/// stop a layout-A profile from being followed; a loop of profiles that run each
+/// other is named; `[sso_session corp]` is explained; a file that is not UTF-8
+/// names the line; `$HOME` in AWS_CONFIG_FILE expands as botocore expands it.
+#[test]
+fn odd_but_real_configs() {
+    let env = TestEnv::new();
+    env.standard_config();
+    let config = std::fs::read_to_string(env.aws("config")).unwrap();
+    env.write_config(&format!("[DEFAULT]\nsso_region = us-east-1\n{config}"));
+    assert_eq!(
+        env.run(&["--profile", "dev"]).json()["AccountId"],
+        "111111111111"
+    );
+
+    config_error(
+        Some(
+            "[profile w]\ncredential_process = sso-helper --profile w2\n[profile w2]\ncredential_process = sso-helper --profile w\n",
+        ),
+        &["--profile", "w"],
+        &[
+            "[profile w] runs sso-helper --profile w2",
+            "[profile w2] runs sso-helper --profile w in turn",
+        ],
+    );
+    config_error(
+        Some(
+            "[sso_session corp]\nsso_start_url = https://d-1.awsapps.com/start\nsso_region = us-east-1\n[profile p]\nsso_session = corp\nsso_account_id = 111111111111\nsso_role_name = R\n",
+        ),
+        &["--profile", "p"],
+        &[
+            "no [sso-session corp] section",
+            "write it as [sso-session corp]",
+        ],
+    );
+    config_error(
+        Some("[sso_session corp]\nsso_start_url = https://d-1.awsapps.com/start\n"),
+        &["login", "--sso-session", "corp"],
+        &[
+            "[sso_session corp] is not read as one",
+            "write it as [sso-session corp]",
+        ],
+    );
+
+    let env = TestEnv::new();
+    std::fs::create_dir_all(env.aws("")).unwrap();
+    std::fs::write(
+        env.aws("config"),
+        b"[profile p]\nregion = ok\nnote = caf\xe9\n",
+    )
+    .unwrap();
+    env.run(&["--profile", "p"])
+        .fails(2, &["line 3 is not valid UTF-8"]);
+
+    let mut env = TestEnv::new();
+    std::fs::write(
+        env.home().join("elsewhere.ini"),
+        "[profile x]\nregion = a\n",
+    )
+    .unwrap();
+    env.set("AWS_CONFIG_FILE", "$HOME/elsewhere.ini");
+    env.run(&["--profile", "x"]).fails(
+        2,
+        &[
+            "elsewhere.ini",
+            "[profile x] has no IAM Identity Center settings",
+        ],
     );
 }

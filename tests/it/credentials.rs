@@ -435,6 +435,12 @@ fn a_sign_in_no_one_can_see_is_never_started() {
     );
     assert!(!run.stderr.contains("ExitStatus"), "{}", run.stderr);
     assert_eq!(
+        run.stderr.lines().count(),
+        1,
+        "one line, nothing else: {}",
+        run.stderr
+    );
+    assert_eq!(
         env.standin.count(Op::CreateTokenDevice),
         1,
         "one poll, no waiting"
@@ -461,17 +467,26 @@ fn browser_variable_is_honoured() {
     assert_eq!(env.browser_opens().len(), 1);
     assert!(env.browser_opens()[0].contains("user_code="));
 
-    // BROWSER=true counts as opened (nothing is): the sign-in waits for approval.
+    // BROWSER=true opens nothing and stops the search (the fake xdg-open on PATH
+    // is not run): `login` by hand says so and waits for the sign-in...
     let mut env = TestEnv::with(StandInConfig {
         approval: Approval::Never,
         device_code_ttl_secs: 2,
         ..Default::default()
     });
     env.standard_config();
-    env.set("PATH", "/usr/bin:/bin").set("BROWSER", "true");
-    env.run(&["--profile", "dev-sso", "--flow", "device"])
-        .fails(1, &["expired before it was approved"]);
+    env.set("BROWSER", "true");
+    let run = env.run(&["login", "--profile", "dev-sso", "--flow", "device"]);
+    run.fails(1, &["expired before it was approved"]);
+    assert!(
+        run.stderr.contains("BROWSER entry \"true\" opens nothing"),
+        "{}",
+        run.stderr
+    );
     assert!(env.browser_opens().is_empty());
+    // ... and the credentials command, which no one watches, is refused at once.
+    let run = env.run_detached(&["--profile", "dev-sso", "--flow", "device"]);
+    run.fails(3, &["opens nothing", "sso-helper login --profile dev-sso"]);
 }
 
 #[test]

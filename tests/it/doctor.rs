@@ -452,3 +452,33 @@ fn what_silently_replaces_credential_process_is_named() {
         "{refresh}"
     );
 }
+
+/// With several sessions and no profile to follow, doctor lists them; with
+/// --sso-session it checks that one.
+#[test]
+fn doctor_names_the_sessions_to_choose_from() {
+    let env = TestEnv::new();
+    env.write_config(&format!(
+        "[sso-session corp]\nsso_start_url = {START_URL}\nsso_region = us-east-1\nsso_registration_scopes = sso:account:access\n\
+         [sso-session other]\nsso_start_url = https://d-2.awsapps.com/start\nsso_region = eu-west-1\n"
+    ));
+    let run = doctor(&env, &[]);
+    assert_eq!(run.code, 1);
+    assert!(
+        check(&run.stdout, "profile")[0].contains("2 sso-sessions to choose from"),
+        "{}",
+        run.stdout
+    );
+    let run = doctor(&env, &["--sso-session", "corp"]);
+    assert!(
+        check(&run.stdout, "profile")[0].starts_with("ok")
+            && run.stdout.contains("checking [sso-session corp]"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        check(&run.stdout, "token")[0].contains("sso-helper login --sso-session corp"),
+        "{}",
+        run.stdout
+    );
+}

@@ -138,6 +138,22 @@ fn dates_and_numbers_out_of_range_are_errors_not_panics() {
             &["CreateToken", "expiresIn", "out of range"],
         );
     }
+    // Tokens that could not go into a header or the token file.
+    for token in ["", "aoa\r\nx-injected: 1", "aoa token"] {
+        let env = TestEnv::new();
+        env.standard_config();
+        env.standin.respond_next(
+            Op::CreateTokenDevice,
+            200,
+            json!({"accessToken": token, "tokenType": "Bearer", "expiresIn": 3600}).to_string(),
+        );
+        clean_failure(
+            &env.run(&["--profile", "dev-sso", "--flow", "device"]),
+            1,
+            &["CreateToken", "accessToken is not a token"],
+        );
+        assert!(!env.token_path("corp").exists());
+    }
     let env = TestEnv::new();
     env.standard_config();
     env.write_refreshable_token("expired", -60);

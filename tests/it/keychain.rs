@@ -139,3 +139,14 @@ fn a_revoked_aws_cli_token_is_not_imported_again() {
     env.run(&["--profile", "dev-sso"]).json();
     assert_eq!(env.standin.count(Op::StartDeviceAuthorization), 1);
 }
+
+/// The hint names the setting that chose the keychain: the flag beats the
+/// variable, so "set SSO_HELPER_TOKEN_STORE=file" would change nothing.
+#[test]
+fn the_keychain_hint_names_the_flag_when_the_flag_chose_it() {
+    let mut env = TestEnv::new();
+    env.standard_config();
+    env.set("SSO_HELPER_TOKEN_STORE", "file");
+    env.run(&["--profile", "dev-sso", "--token-store", "keychain"])
+        .fails(1, &["keychain", "pass --token-store file"]);
+}
