@@ -117,7 +117,8 @@ pub fn run(
             if !d.starts_with("https://") {
                 return Err(Error::Usage(format!(
                     "--destination {d}: use an https:// URL of the console, like https://console.aws.amazon.com/s3/"
-                )));
+                ))
+                .hinted(None, "run `sso-helper console --help` for its usage"));
             }
             d.to_string()
         }

@@ -65,7 +65,8 @@ fn check_name(name: &str) -> Result<()> {
         return Err(Error::Usage(format!(
             "--to {name:?}: not a profile name the credentials file can hold (no brackets, \
              control characters or surrounding spaces, no `profile ` before it, and not DEFAULT)"
-        )));
+        ))
+        .hinted(None, "run `sso-helper export --help` for its usage"));
     }
     Ok(())
 }
