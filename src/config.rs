@@ -11,6 +11,7 @@
 //! name, the later replaces the earlier wholesale (`[default]` and
 //! `[profile default]` among them). `ConfigFile::load` is the only I/O.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
 use std::path::{Path, PathBuf};
@@ -26,14 +27,14 @@ use crate::ini::{self, Fnv, Text, Value};
 /// thousands of allocations.
 #[derive(Clone)]
 pub struct Section {
-    text: Rc<str>,
+    text: Rc<String>,
     entries: Vec<(Text, Value)>,
 }
 
 impl Default for Section {
     fn default() -> Section {
         Section {
-            text: Rc::from(""),
+            text: Rc::new(String::new()),
             entries: Vec::new(),
         }
     }
@@ -154,7 +155,7 @@ pub struct ConfigFile {
     pub other_sections: Vec<String>,
     /// Set when only this profile's section was kept (`load_for_profile`).
     only_profile: Option<String>,
-    text: Rc<str>,
+    text: Rc<String>,
 }
 
 /// Where the config file is: `$AWS_CONFIG_FILE` (expanded as botocore expands it:
@@ -268,35 +269,62 @@ fn read_text(path: &Path) -> Result<String> {
 
 /// What botocore makes of a section name (`build_profile_map`).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum SectionKind {
-    Profile(String),
-    Session(String),
-    Services(String),
+pub enum SectionKind<'a> {
+    Profile(Cow<'a, str>),
+    Session(Cow<'a, str>),
+    Services(Cow<'a, str>),
     /// Not a profile, sso-session or services section (or one botocore ignores:
     /// a name that does not split into exactly two words).
     Other,
 }
 
-/// botocore's `build_profile_map` and `_parse_section` for one section name.
-pub fn classify(name: &str) -> SectionKind {
-    let two_words = || match crate::shlex::split(name) {
-        Some(mut words) if words.len() == 2 => words.pop(),
-        _ => None,
-    };
-    let make: Option<fn(String) -> SectionKind> = if name.starts_with("profile") {
-        Some(SectionKind::Profile)
+/// botocore's `build_profile_map` and `_parse_section` for one section name:
+/// `shlex.split`, exactly two words. A name without quotes or backslashes is
+/// split in place (no allocation: the warm path classifies every header).
+pub fn classify(name: &str) -> SectionKind<'_> {
+    #[derive(Clone, Copy)]
+    enum Of {
+        Profile,
+        Session,
+        Services,
+    }
+    let make = if name.starts_with("profile") {
+        Of::Profile
     } else if name.starts_with("sso-session") {
-        Some(SectionKind::Session)
+        Of::Session
     } else if name.starts_with("services") {
-        Some(SectionKind::Services)
+        Of::Services
     } else if name == "default" {
-        return SectionKind::Profile("default".into());
+        return SectionKind::Profile(Cow::Borrowed("default"));
     } else {
-        None
+        return SectionKind::Other;
     };
-    match make.and_then(|m| two_words().map(m)) {
-        Some(kind) => kind,
-        None => SectionKind::Other,
+    let quoted = name.bytes().any(|b| matches!(b, b'"' | b'\'' | b'\\'));
+    let second: Option<Cow<'_, str>> = if quoted {
+        match crate::shlex::split(name) {
+            Some(mut words) if words.len() == 2 => words.pop().map(Cow::Owned),
+            _ => None,
+        }
+    } else {
+        // shlex's white space: space, tab, CR and LF.
+        let mut words = name
+            .as_bytes()
+            .split(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+            .filter(|w| !w.is_empty());
+        match (words.next(), words.next(), words.next()) {
+            (Some(_), Some(second), None) => {
+                // A slice of `name` at a byte boundary of ASCII white space.
+                let start = second.as_ptr() as usize - name.as_ptr() as usize;
+                Some(Cow::Borrowed(&name[start..start + second.len()]))
+            }
+            _ => None,
+        }
+    };
+    match (make, second) {
+        (_, None) => SectionKind::Other,
+        (Of::Profile, Some(n)) => SectionKind::Profile(n),
+        (Of::Session, Some(n)) => SectionKind::Session(n),
+        (Of::Services, Some(n)) => SectionKind::Services(n),
     }
 }
 
@@ -371,11 +399,12 @@ impl ConfigFile {
         text: String,
         only_profile: Option<&str>,
     ) -> Result<ConfigFile> {
-        let shared: Rc<str> = Rc::from(text);
+        // Rc<String>, not Rc<str>: the text is shared as read, not copied.
+        let shared: Rc<String> = Rc::new(text);
         let keep = |name: &str| match only_profile {
             None => true,
             Some(wanted) => match classify(name) {
-                SectionKind::Profile(p) => p == wanted,
+                SectionKind::Profile(p) => *p == *wanted,
                 // Others are few, and their names explain `[m8]` or `[sso_session x]`.
                 SectionKind::Session(_) | SectionKind::Services(_) | SectionKind::Other => true,
             },
@@ -408,15 +437,24 @@ impl ConfigFile {
                 }
             }
             match classify(&name) {
-                SectionKind::Profile(p) => {
-                    insert(&mut file.profiles, &mut file.profile_order, p, section)
-                }
-                SectionKind::Session(s) => {
-                    insert(&mut file.sessions, &mut file.session_order, s, section)
-                }
-                SectionKind::Services(s) => {
-                    insert(&mut file.services, &mut file.services_order, s, section)
-                }
+                SectionKind::Profile(p) => insert(
+                    &mut file.profiles,
+                    &mut file.profile_order,
+                    p.into_owned(),
+                    section,
+                ),
+                SectionKind::Session(s) => insert(
+                    &mut file.sessions,
+                    &mut file.session_order,
+                    s.into_owned(),
+                    section,
+                ),
+                SectionKind::Services(s) => insert(
+                    &mut file.services,
+                    &mut file.services_order,
+                    s.into_owned(),
+                    section,
+                ),
                 SectionKind::Other => file.other_sections.push(name),
             }
         }

@@ -186,13 +186,12 @@ pub fn lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
     })
 }
 
-/// The key being read, whose value may go on over indented lines.
+/// The key being read, whose value may go on over indented lines (kept in
+/// `Parser::pieces`, one buffer for the whole file).
 struct Open<'t> {
     /// Index into the kept section's entries; `None` in a section not kept.
     entry: Option<usize>,
     key: Cow<'t, str>,
-    /// The value's lines (stripped; `""` for a blank line inside it).
-    pieces: Vec<&'t str>,
     /// The first line's value was empty: continuation lines make a nested block.
     nested: bool,
 }
@@ -308,6 +307,9 @@ struct Parser<'t> {
     keys: KeySet<'t>,
     /// Every header line: (name, line).
     headers: Vec<(&'t str, usize)>,
+    /// The lines of the value being read (stripped; `""` for a blank line inside
+    /// it), reused from key to key.
+    pieces: Vec<&'t str>,
     /// A line botocore would report only at the end (configparser collects
     /// `ParsingError`s); the file is refused either way.
     first_error: Option<ParseError>,
@@ -333,6 +335,7 @@ impl<'t> Parser<'t> {
             section_count: 0,
             keys: KeySet::default(),
             headers: Vec::new(),
+            pieces: Vec::new(),
             first_error: None,
         }
     }
@@ -369,25 +372,48 @@ impl<'t> Parser<'t> {
         let mut section_name: &'t str = "";
         let mut open: Option<Open<'t>> = None;
         let mut indent_level = 0usize;
-        for (number, line) in lines(self.text) {
-            let value = py_strip(line);
-            if value.starts_with(['#', ';']) {
-                continue;
+        let text = self.text;
+        let bytes = text.as_bytes();
+        // About one section per `[`: sized once, not grown a few times.
+        self.section_names
+            .reserve(memchr::memchr_iter(b'[', bytes).count().min(1 << 16));
+        let mut breaks = memchr::memchr2_iter(b'\n', b'\r', bytes);
+        let mut pos = 0;
+        let mut number = 0;
+        // Python's universal newlines: `\n`, `\r\n` or a lone `\r` ends a line.
+        while pos < bytes.len() {
+            let mut end = breaks.next().unwrap_or(bytes.len());
+            // The `\n` of a `\r\n` was found already; the line starts after it.
+            while end < pos {
+                end = breaks.next().unwrap_or(bytes.len());
             }
+            let line = &text[pos..end];
+            pos = match bytes.get(end) {
+                Some(b'\r') if bytes.get(end + 1) == Some(&b'\n') => end + 2,
+                Some(_) => end + 1,
+                None => end,
+            };
+            number += 1;
+            let (lead_bytes, indent) = leading_space(line);
+            let value = trim_end_space(&line[lead_bytes..]);
             if value.is_empty() {
-                if let Some(o) = &mut open {
-                    o.pieces.push("");
+                if open.is_some() {
+                    self.pieces.push("");
                 }
                 continue;
             }
-            let indent = line.chars().take_while(|c| is_py_space(*c)).count();
-            if let Some(o) = &mut open
+            let first_byte = value.as_bytes()[0];
+            if first_byte == b'#' || first_byte == b';' {
+                continue;
+            }
+            if let Some(o) = &open
                 && indent > indent_level
             {
                 if o.nested {
-                    check_nested_line(value, number, &o.key, current, self)?;
+                    let key = o.key.clone();
+                    check_nested_line(value, number, &key, current, self)?;
                 }
-                o.pieces.push(value);
+                self.pieces.push(value);
                 continue;
             }
             indent_level = indent;
@@ -423,12 +449,14 @@ impl<'t> Parser<'t> {
                     kind: ErrorKind::BeforeFirstSection,
                 }));
             }
-            let Some(split) = value.find(['=', ':']) else {
+            // Keys are short: a plain scan finds the first delimiter soonest.
+            let Some(split) = value.bytes().position(|b| b == b'=' || b == b':') else {
                 self.error(number, ErrorKind::NotKeyValue);
                 continue;
             };
-            let raw_key = py_rstrip(&value[..split]);
-            let first = py_strip(&value[split + 1..]);
+            let raw_key = trim_end_space(&value[..split]);
+            let rest = &value[split + 1..];
+            let first = &rest[leading_space(rest).0..];
             if raw_key.is_empty() {
                 // configparser records the error and goes on with an empty key,
                 // which can never continue over later lines.
@@ -464,10 +492,11 @@ impl<'t> Parser<'t> {
                 }
                 _ => None,
             };
+            self.pieces.clear();
+            self.pieces.push(first);
             open = Some(Open {
                 entry,
                 key,
-                pieces: vec![first],
                 nested: first.is_empty(),
             });
         }
@@ -488,10 +517,10 @@ impl<'t> Parser<'t> {
             Current::Default => &mut self.defaults[i].1,
             _ => return,
         };
-        if o.pieces.len() == 1 {
+        if self.pieces.len() == 1 {
             return; // the span set when the key was read
         }
-        let mut joined = o.pieces.join("\n");
+        let mut joined = self.pieces.join("\n");
         joined.truncate(py_rstrip(&joined).len());
         *slot = if joined.starts_with('\n') {
             Value::Nested(nested_pairs(&joined))
@@ -534,7 +563,10 @@ impl<'t> KeySet<'t> {
     }
 }
 
-/// FNV-1a: the section names and keys are the user's own file, hashed once each.
+/// A fast hash for the section names and keys of the user's own file, hashed
+/// once each on the warm path: eight bytes at a time, rotate, xor and multiply
+/// (the FxHash scheme). Not for input chosen to collide: that costs only time,
+/// and a config file is the user's own.
 #[derive(Default)]
 pub struct Fnv(u64);
 
@@ -544,22 +576,66 @@ impl std::hash::Hasher for Fnv {
     }
 
     fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 {
-            0xcbf2_9ce4_8422_2325
-        } else {
-            self.0
-        };
-        for b in bytes {
-            h = (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3);
+        const K: u64 = 0x517c_c1b7_2722_0a95;
+        let mut h = self.0;
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let w = u64::from_le_bytes(c.try_into().expect("8 bytes"));
+            h = (h.rotate_left(5) ^ w).wrapping_mul(K);
         }
+        let mut tail = [0u8; 8];
+        let rest = chunks.remainder();
+        tail[..rest.len()].copy_from_slice(rest);
+        h = (h.rotate_left(5) ^ u64::from_le_bytes(tail) ^ bytes.len() as u64).wrapping_mul(K);
         self.0 = h;
     }
+}
+
+/// Python white space among ASCII bytes: `\t` to `\r`, `\x1c` to `\x1f`, space.
+fn is_ascii_py_space(b: u8) -> bool {
+    matches!(b, 0x09..=0x0d | 0x1c..=0x20)
+}
+
+/// The leading Python white space of `line`: its length in bytes, and in
+/// characters (what configparser compares indentation by). ASCII is counted by
+/// bytes; a non-ASCII character there falls back to decoding.
+fn leading_space(line: &str) -> (usize, usize) {
+    let b = line.as_bytes();
+    let mut i = 0;
+    while i < b.len() && is_ascii_py_space(b[i]) {
+        i += 1;
+    }
+    if i == b.len() || b[i] < 0x80 {
+        return (i, i);
+    }
+    let (mut bytes, mut chars) = (0, 0);
+    for c in line.chars() {
+        if !is_py_space(c) {
+            break;
+        }
+        bytes += c.len_utf8();
+        chars += 1;
+    }
+    (bytes, chars)
+}
+
+/// `s` without trailing Python white space (ASCII by bytes, else by decoding).
+fn trim_end_space(s: &str) -> &str {
+    let b = s.as_bytes();
+    let mut end = b.len();
+    while end > 0 && is_ascii_py_space(b[end - 1]) {
+        end -= 1;
+    }
+    if end > 0 && b[end - 1] >= 0x80 {
+        return py_rstrip(&s[..end]);
+    }
+    &s[..end]
 }
 
 /// `[NAME]…` → NAME (to the last `]`, at least one character).
 fn section_header(value: &str) -> Option<&str> {
     let rest = value.strip_prefix('[')?;
-    let end = rest.rfind(']')?;
+    let end = memchr::memrchr(b']', rest.as_bytes())?;
     (end > 0).then(|| &rest[..end])
 }
 
