@@ -150,3 +150,85 @@ fn the_keychain_hint_names_the_flag_when_the_flag_chose_it() {
     env.run(&["--profile", "dev-sso", "--token-store", "keychain"])
         .fails(1, &["keychain", "pass --token-store file"]);
 }
+
+/// The D-Bus method calls one run of sso-helper makes, as `dbus-monitor --profile`
+/// sees them on the test's private bus: (interface member) pairs, in order.
+fn method_calls(service: &SecretService, run: impl FnOnce()) -> Vec<String> {
+    use std::io::{BufRead, BufReader};
+    let mut monitor = std::process::Command::new("dbus-monitor")
+        .args(["--address", &service.address, "--profile"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| {
+            panic!("dbus-monitor: {e}; install it (apt-get install dbus) — .ci/run does")
+        });
+    let (lines_tx, lines) = std::sync::mpsc::channel::<String>();
+    let stdout = monitor.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if lines_tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let wait = std::time::Duration::from_secs(10);
+    // The monitor is in place once the bus has told it it lost its name.
+    while !lines
+        .recv_timeout(wait)
+        .expect("dbus-monitor started")
+        .ends_with("NameLost")
+    {}
+    run();
+    // The run is over once the bus says its connection's name is gone.
+    let mut sender = None;
+    let mut calls = Vec::new();
+    loop {
+        let line = lines
+            .recv_timeout(wait)
+            .expect("dbus-monitor saw the run end");
+        let fields: Vec<&str> = line.split('\t').collect();
+        match fields.as_slice() {
+            ["mc", _, _, from, _, _, interface, member] => {
+                if sender.is_none() && *member == "Hello" {
+                    sender = Some(from.to_string());
+                }
+                if sender.as_deref() == Some(*from) {
+                    calls.push(format!("{interface} {member}"));
+                }
+            }
+            ["sig", _, _, _, to, _, _, "NameLost"] if sender.as_deref() == Some(*to) => break,
+            _ => {}
+        }
+    }
+    let _ = monitor.kill();
+    let _ = monitor.wait();
+    calls
+}
+
+/// A warm call is one lookup on one connection: no probe, no second session, no
+/// key exchange round trip — exactly these four messages (docs/performance.md).
+#[test]
+fn a_warm_keychain_call_sends_four_dbus_messages() {
+    let (env, service) = keychain_env("keychain");
+    let first = env.run(&["--profile", "dev-sso"]).json();
+    let mut warm = None;
+    let calls = method_calls(&service, || warm = Some(env.run(&["--profile", "dev-sso"])));
+    assert_eq!(warm.unwrap().json(), first);
+    assert_eq!(
+        calls,
+        [
+            "org.freedesktop.DBus Hello",
+            "org.freedesktop.Secret.Service OpenSession",
+            "org.freedesktop.Secret.Service SearchItems",
+            "org.freedesktop.Secret.Item GetSecret",
+        ]
+    );
+    // `auto` opens the same way: its probe is the session it then uses.
+    let mut env = env;
+    env.set("SSO_HELPER_TOKEN_STORE", "auto");
+    let calls = method_calls(&service, || {
+        env.run(&["--profile", "dev-sso"]).json();
+    });
+    assert_eq!(calls.len(), 4, "{calls:?}");
+}
