@@ -44,17 +44,21 @@ pub fn run(ctx: &Context, opts: &Options, command_line: &[OsString], server: boo
         .ok_or_else(|| Error::Usage("`exec` needs a command to run".into()))?;
     // A command that cannot run is said before any sign-in, with the shell's codes.
     let name = program.to_string_lossy();
-    if let crate::doctor::Program::Missing(why) = crate::doctor::locate(&name, ctx.var("PATH")) {
-        let code = if why.contains("not an executable") {
-            126
-        } else {
-            127
-        };
-        return Err(Error::NotRun {
-            message: format!("`exec` cannot run {name}: it {why}"),
-            code,
-        });
-    }
+    let resolved = match crate::doctor::locate(&name, ctx.var("PATH")) {
+        crate::doctor::Program::Found(path) => path,
+        crate::doctor::Program::Missing(why) => {
+            let code = if why.contains("not an executable") {
+                126
+            } else {
+                127
+            };
+            return Err(Error::NotRun {
+                message: format!("`exec` cannot run {name}: it {why}"),
+                code,
+            });
+        }
+        crate::doctor::Program::Tilde => std::path::PathBuf::from(program),
+    };
     // Credentials first: a sign-in happens before the command starts.
     let creds = credentials::run(ctx, opts)?;
     let region = profile_region(ctx, opts);
@@ -92,15 +96,27 @@ pub fn run(ctx: &Context, opts: &Options, command_line: &[OsString], server: boo
         None
     };
     let signals = Signals::register();
-    let mut child = cmd.spawn().map_err(|e| {
-        let name = program.to_string_lossy();
-        let why = match e.kind() {
-            std::io::ErrorKind::NotFound => "it was not found".to_string(),
-            std::io::ErrorKind::PermissionDenied => "it is not executable".to_string(),
-            _ => e.to_string(),
-        };
-        Error::Usage(format!("`exec` cannot run {name}: {why}"))
-    })?;
+    let mut child = match spawn_with_user_core_limit(&mut cmd) {
+        Ok(child) => child,
+        // A file without `#!` that the kernel will not run: as execvp(3), env(1)
+        // and the shells do, it is a script for /bin/sh.
+        #[cfg(unix)]
+        Err(e) if e.raw_os_error() == Some(libc::ENOEXEC) => {
+            let mut sh = Command::new("/bin/sh");
+            sh.arg(&resolved).args(args);
+            for var in CLEARED {
+                sh.env_remove(var);
+            }
+            for (k, v) in cmd.get_envs() {
+                match v {
+                    Some(v) => sh.env(k, v),
+                    None => sh.env_remove(k),
+                };
+            }
+            spawn_with_user_core_limit(&mut sh).map_err(|e| not_run(program, &resolved, &e))?
+        }
+        Err(e) => return Err(not_run(program, &resolved, &e)),
+    };
     let status = loop {
         if let Some(status) = child.try_wait().map_err(|e| Error::Io {
             action: "wait for",
@@ -116,6 +132,71 @@ pub fn run(ctx: &Context, opts: &Options, command_line: &[OsString], server: boo
         }
     };
     Ok(exit_code(status))
+}
+
+/// Why the command found on PATH did not start, with the shell's exit code: 127
+/// when something it needs is missing (the interpreter its `#!` line names), 126
+/// when it may not be run.
+fn not_run(program: &std::ffi::OsStr, resolved: &std::path::Path, e: &std::io::Error) -> Error {
+    let name = program.to_string_lossy();
+    let (why, code) = match e.kind() {
+        std::io::ErrorKind::NotFound => (
+            match interpreter_of(resolved) {
+                Some(i) => format!("the interpreter its #! line names ({i}) was not found"),
+                None => "a file it needs (its interpreter) was not found".to_string(),
+            },
+            127,
+        ),
+        std::io::ErrorKind::PermissionDenied => {
+            ("it may not be run (permission denied)".into(), 126)
+        }
+        _ => (format!("{e}"), 126),
+    };
+    Error::NotRun {
+        message: format!("`exec` cannot run {name}: {why}"),
+        code,
+    }
+}
+
+/// The program a script's `#!` line names (read from its first 256 bytes).
+fn interpreter_of(path: &std::path::Path) -> Option<String> {
+    let mut head = [0u8; 256];
+    let n = std::fs::File::open(path).ok()?.read(&mut head).ok()?;
+    let line = head[..n].strip_prefix(b"#!")?;
+    let line = line.split(|b| *b == b'\n').next()?;
+    let text = String::from_utf8_lossy(line);
+    text.split_whitespace()
+        .next()
+        .map(|i| crate::error::printable(i, 200))
+}
+
+/// Starts `cmd` with the core-file limit the user had: sso-helper lowers its own
+/// soft limit at start (lib.rs) and the command inherits the limit at fork, so it
+/// is put back for the spawn and lowered again at once (on Linux the process is
+/// also non-dumpable throughout, which the command does not inherit).
+fn spawn_with_user_core_limit(cmd: &mut Command) -> std::io::Result<Child> {
+    #[cfg(unix)]
+    if let Some(found) = crate::core_limit_found() {
+        use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
+        let maximum = getrlimit(Resource::Core).maximum;
+        let _ = setrlimit(
+            Resource::Core,
+            Rlimit {
+                current: found,
+                maximum,
+            },
+        );
+        let spawned = cmd.spawn();
+        let _ = setrlimit(
+            Resource::Core,
+            Rlimit {
+                current: Some(0),
+                maximum,
+            },
+        );
+        return spawned;
+    }
+    cmd.spawn()
 }
 
 /// The command's exit status as ours: its code, or 128 + the signal that ended it.
@@ -171,44 +252,66 @@ fn random_token() -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
-/// The container credentials server. Connections are accepted, and their
-/// requests read (each within 5 s, at most 16 at once), on threads of their
-/// own, so an idle or trickling connection from another local user holds back no
-/// one; requests that arrive whole are answered on the main thread, which has
-/// the credentials.
+/// The container credentials server. Every connection is accepted and its request
+/// read (within 5 s) on a thread of its own, so an idle or trickling connection
+/// holds back no one; requests that arrive whole are answered on the main thread,
+/// which has the credentials. At most [`MAX_READERS`] connections are read at once:
+/// a new one closes the one that has waited longest, so connections opened and
+/// left idle (by another local user, who has no token) cannot shut out a client,
+/// whose request arrives with its connection.
 struct Requests {
     ready: std::sync::mpsc::Receiver<(TcpStream, bool)>,
 }
 
 /// How many connections are read at once.
-const MAX_READERS: usize = 16;
+const MAX_READERS: usize = 256;
 
 impl Requests {
     fn serve(listener: TcpListener, token: String) -> Requests {
-        use std::sync::Arc;
-        use std::sync::atomic::{AtomicUsize, Ordering};
+        use std::collections::VecDeque;
+        use std::sync::{Arc, Mutex};
         let (tx, ready) = std::sync::mpsc::channel();
-        let readers = Arc::new(AtomicUsize::new(0));
+        // The connections being read, oldest first: (number, a handle to close it).
+        let reading: Arc<Mutex<VecDeque<(u64, TcpStream)>>> = Arc::default();
         std::thread::spawn(move || {
-            for stream in listener.incoming().flatten() {
-                if readers.load(Ordering::SeqCst) >= MAX_READERS {
-                    continue; // dropped: closed at once
-                }
-                readers.fetch_add(1, Ordering::SeqCst);
-                let (tx, token, readers) = (tx.clone(), token.clone(), readers.clone());
-                std::thread::spawn(move || {
-                    let mut stream = stream;
-                    if let Some(head) = read_head(&mut stream, Duration::from_secs(5)) {
-                        let authorized = head.lines().skip(1).any(|l| {
-                            l.split_once(':').is_some_and(|(k, v)| {
-                                k.trim().eq_ignore_ascii_case("authorization")
-                                    && constant_time_eq(v.trim(), &token)
-                            })
-                        });
-                        let _ = tx.send((stream, authorized));
+            for (number, stream) in (0u64..).zip(listener.incoming().flatten()) {
+                let Ok(handle) = stream.try_clone() else {
+                    continue;
+                };
+                {
+                    let mut reading = reading.lock().unwrap_or_else(|e| e.into_inner());
+                    if reading.len() >= MAX_READERS
+                        && let Some((_, oldest)) = reading.pop_front()
+                    {
+                        // Its reader sees the end of the stream and gives up.
+                        let _ = oldest.shutdown(std::net::Shutdown::Both);
                     }
-                    readers.fetch_sub(1, Ordering::SeqCst);
-                });
+                    reading.push_back((number, handle));
+                }
+                let (tx, token, mine) = (tx.clone(), token.clone(), reading.clone());
+                let reader = std::thread::Builder::new()
+                    .stack_size(64 * 1024)
+                    .spawn(move || {
+                        let mut stream = stream;
+                        let head = read_head(&mut stream, Duration::from_secs(5));
+                        mine.lock()
+                            .unwrap_or_else(|e| e.into_inner())
+                            .retain(|(n, _)| *n != number);
+                        if let Some(head) = head {
+                            let authorized = head.lines().skip(1).any(|l| {
+                                l.split_once(':').is_some_and(|(k, v)| {
+                                    k.trim().eq_ignore_ascii_case("authorization")
+                                        && constant_time_eq(v.trim(), &token)
+                                })
+                            });
+                            let _ = tx.send((stream, authorized));
+                        }
+                    });
+                if reader.is_err() {
+                    // No thread to read it: closed, and forgotten.
+                    let mut reading = reading.lock().unwrap_or_else(|e| e.into_inner());
+                    reading.retain(|(n, _)| *n != number);
+                }
             }
         });
         Requests { ready }
@@ -287,7 +390,7 @@ fn read_head(stream: &mut TcpStream, limit: Duration) -> Option<String> {
         stream.set_read_timeout(Some(left)).ok()?;
         let n = stream.read(&mut buf).ok()?;
         if n == 0 {
-            break;
+            return None; // closed (or shut down) before the request was whole
         }
         head.extend_from_slice(&buf[..n]);
     }
@@ -295,7 +398,8 @@ fn read_head(stream: &mut TcpStream, limit: Duration) -> Option<String> {
 }
 
 /// Signals that would end sso-helper while the command runs: caught, and passed
-/// on to the command.
+/// on to the command (SIGTERM, SIGHUP, SIGUSR1, SIGUSR2, SIGALRM), or, for the
+/// terminal's SIGINT and SIGQUIT, which the command gets by itself, ignored.
 struct Signals {
     #[cfg(unix)]
     flags: Vec<(i32, std::sync::Arc<std::sync::atomic::AtomicBool>)>,
@@ -305,8 +409,10 @@ impl Signals {
     fn register() -> Signals {
         #[cfg(unix)]
         {
-            use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM};
-            let flags = [SIGINT, SIGTERM, SIGHUP, SIGQUIT]
+            use signal_hook::consts::{
+                SIGALRM, SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2,
+            };
+            let flags = [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM]
                 .into_iter()
                 .filter_map(|sig| {
                     let flag = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -327,17 +433,14 @@ impl Signals {
         #[cfg(unix)]
         for (sig, flag) in &self.flags {
             if flag.swap(false, std::sync::atomic::Ordering::SeqCst) {
-                use signal_hook::consts::{SIGHUP, SIGTERM};
-                if *sig == SIGTERM || *sig == SIGHUP {
-                    let pid = rustix::process::Pid::from_raw(child.id() as i32);
-                    let signal = if *sig == SIGTERM {
-                        rustix::process::Signal::TERM
-                    } else {
-                        rustix::process::Signal::HUP
-                    };
-                    if let Some(pid) = pid {
-                        let _ = rustix::process::kill_process(pid, signal);
-                    }
+                use signal_hook::consts::{SIGINT, SIGQUIT};
+                if *sig == SIGINT || *sig == SIGQUIT {
+                    continue;
+                }
+                let pid = rustix::process::Pid::from_raw(child.id() as i32);
+                let signal = rustix::process::Signal::from_named_raw(*sig);
+                if let (Some(pid), Some(signal)) = (pid, signal) {
+                    let _ = rustix::process::kill_process(pid, signal);
                 }
             }
         }

@@ -99,22 +99,37 @@ pub fn main() -> ExitCode {
 /// core dump, whatever the system's setting (as ssh-agent does). On Linux it is
 /// also made non-dumpable, which covers core handlers behind a pipe
 /// (systemd-coredump, apport) and keeps other processes of the user from reading
-/// its memory through ptrace. Best effort: a refusal changes nothing else.
+/// its memory through ptrace. Only the soft limit is lowered, and the one found is
+/// kept ([`core_limit_found`]): `exec` gives its command the limit the user had
+/// (the non-dumpable mark ends with `execve` by itself). Best effort: a refusal
+/// changes nothing else.
 fn no_core_dumps() {
     #[cfg(unix)]
     {
-        use rustix::process::{Resource, Rlimit, setrlimit};
+        use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
+        let found = getrlimit(Resource::Core);
+        let _ = CORE_LIMIT_FOUND.set(found.current);
         let _ = setrlimit(
             Resource::Core,
             Rlimit {
                 current: Some(0),
-                maximum: Some(0),
+                maximum: found.maximum,
             },
         );
         #[cfg(any(target_os = "linux", target_os = "android"))]
         let _ =
             rustix::process::set_dumpable_behavior(rustix::process::DumpableBehavior::NotDumpable);
     }
+}
+
+#[cfg(unix)]
+static CORE_LIMIT_FOUND: std::sync::OnceLock<Option<u64>> = std::sync::OnceLock::new();
+
+/// The soft core-file size limit this process started with (`None`: unlimited),
+/// if [`main`] lowered it.
+#[cfg(unix)]
+pub fn core_limit_found() -> Option<Option<u64>> {
+    CORE_LIMIT_FOUND.get().copied()
 }
 
 /// A panic is a bug: one line, with its place, and the message only when it is a

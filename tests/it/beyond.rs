@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::support::*;
 
@@ -169,6 +169,129 @@ fn exec_runs_the_command_with_credentials_and_passes_its_status() {
     );
 }
 
+/// Commands the kernel will not start as they are are run the way the shells and
+/// env(1) run them: a file without `#!` by /bin/sh, a missing `#!` interpreter is
+/// exit 127 naming it.
+#[test]
+fn exec_runs_scripts_as_the_shells_do() {
+    let env = TestEnv::new();
+    env.standard_config();
+    #[cfg(unix)]
+    use std::os::unix::fs::PermissionsExt;
+    let plain = env.home().join("no-shebang");
+    std::fs::write(
+        &plain,
+        "printf 'sh ran %s|%s' \"$1\" \"${AWS_ACCOUNT_ID}\"\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&plain, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let run = env.run(&[
+        "exec",
+        "--profile",
+        "dev-sso",
+        "--",
+        plain.to_str().unwrap(),
+        "arg",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stdout, "sh ran arg|111111111111");
+    let bad = env.home().join("bad-interpreter");
+    std::fs::write(&bad, "#!/no/such/interpreter -x\necho hi\n").unwrap();
+    std::fs::set_permissions(&bad, std::fs::Permissions::from_mode(0o755)).unwrap();
+    env.run(&["exec", "--profile", "dev-sso", "--", bad.to_str().unwrap()])
+        .fails(
+            127,
+            &["bad-interpreter", "/no/such/interpreter", "was not found"],
+        );
+}
+
+/// sso-helper writes no core dump itself, but the command gets the limits the user
+/// had: the soft one as it was, the hard one untouched.
+#[test]
+fn exec_gives_the_command_the_users_core_limit() {
+    let env = TestEnv::new();
+    env.standard_config();
+    let hard = String::from_utf8(
+        env.command("sh", &["-c", "ulimit -H -c"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    let hard = hard.trim();
+    let soft = match hard.parse::<u64>() {
+        Ok(h) => h.min(1234).to_string(),
+        Err(_) => "1234".to_string(), // unlimited
+    };
+    let script = format!("ulimit -S -c {soft} && exec \"$0\" \"$@\"");
+    let run = env.finish(
+        env.command(
+            "sh",
+            &[
+                "-c",
+                &script,
+                BIN,
+                "exec",
+                "--profile",
+                "dev-sso",
+                "--",
+                "sh",
+                "-c",
+                "echo $(ulimit -S -c) $(ulimit -H -c)",
+            ],
+        )
+        .output()
+        .unwrap(),
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stdout.trim(), format!("{soft} {hard}"));
+}
+
+/// Signals sent to sso-helper that would end it reach the command instead, and
+/// the command's end is sso-helper's: it is never left running alone.
+#[cfg(unix)]
+#[test]
+fn exec_passes_signals_on_to_the_command() {
+    use std::io::{BufRead, BufReader};
+    let env = TestEnv::new();
+    env.standard_config();
+    env.run(&["login", "--profile", "dev-sso"]).ok();
+    for (signal, name) in [
+        ("USR1", 10),
+        ("USR2", 12),
+        ("ALRM", 14),
+        ("HUP", 1),
+        ("TERM", 15),
+    ] {
+        let script = format!(
+            "trap 'echo got-{signal}; exit {name}' {signal}; echo ready; while :; do sleep 0.02; done"
+        );
+        let mut child = env
+            .command(
+                BIN,
+                &["exec", "--profile", "dev-sso", "--", "sh", "-c", &script],
+            )
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut out = BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        out.read_line(&mut line).unwrap();
+        assert_eq!(line, "ready\n");
+        let sent = std::process::Command::new("kill")
+            .args([format!("-{signal}"), child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(sent.success());
+        line.clear();
+        out.read_line(&mut line).unwrap();
+        assert_eq!(line, format!("got-{signal}\n"));
+        let status = child.wait().unwrap();
+        assert_eq!(status.code(), Some(name), "SIG{signal}");
+    }
+}
+
 /// With `--server` the command holds no keys: it asks the local container
 /// credentials endpoint, which answers through the cache and refreshes. A boto3
 /// child sees new keys when ten-minute credentials are refreshed.
@@ -187,13 +310,18 @@ uri = os.environ["AWS_CONTAINER_CREDENTIALS_FULL_URI"]
 # Another local user's idle connections to the server hold back no one (botocore
 # gives the endpoint 2 s a try, 3 tries).
 u = urllib.parse.urlparse(uri)
-idle = [socket.create_connection((u.hostname, u.port)) for _ in range(4)]
+idle = [socket.create_connection((u.hostname, u.port)) for _ in range(300)]
 for s in idle:
     s.sendall(b"GET /cred")
 # An SDK's request is answered within the time an SDK gives it (a server that
 # read one connection at a time would still be waiting on the idle ones).
 req = urllib.request.Request(uri, headers={"Authorization": os.environ["AWS_CONTAINER_AUTHORIZATION_TOKEN"]})
 out["with_token"] = urllib.request.urlopen(req, timeout=2).status
+# Many clients at once are all answered.
+from concurrent.futures import ThreadPoolExecutor
+with ThreadPoolExecutor(64) as pool:
+    statuses = list(pool.map(lambda _: urllib.request.urlopen(req, timeout=10).status, range(400)))
+out["busy"] = sorted(set(statuses))
 try:
     urllib.request.urlopen(uri)
     out["without_token"] = 200
@@ -223,6 +351,7 @@ print(json.dumps(out))
     assert_eq!(out["keys_in_env"], false, "{out}");
     assert_eq!(out["without_token"], 401);
     assert_eq!(out["with_token"], 200);
+    assert_eq!(out["busy"], json!([200]), "{out}");
     assert_eq!(out["method"], "container-role");
     let issued: Vec<String> = issued_keys(&env.standin);
     let keys: Vec<String> = out["keys"]
