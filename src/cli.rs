@@ -732,10 +732,14 @@ AWS_ENDPOINT_URL. No role secret is ever printed.
 OPTIONS:
     --profile NAME       The profile (default: $AWS_DEFAULT_PROFILE, else
                          $AWS_PROFILE, else \"default\").
-    --destination URL    Where the console opens (default: the console home, in
-                         the profile's region when it has one).
+    --destination URL    Where the console opens: an https URL on the partition's
+                         console domain (https://console.aws.amazon.com/s3/) or a
+                         path under the console home (/s3/). Default: the console
+                         home, in $AWS_REGION, else the profile's region.
     --print              Print the sign-in URL on stdout instead of opening it. The
                          URL signs in whoever opens it for 15 minutes.
+    --no-browser         Same as --print (also SSO_HELPER_NO_BROWSER=1): never opens
+                         a browser, for the sign-in or the console.
 ";
 
 const HELP_EXEC: &str = "\

@@ -81,7 +81,7 @@ fn console_opens_the_browser_at_the_destination() {
     run.ok();
     assert!(
         run.stdout.contains(
-            "opened the AWS console as [profile dev-sso] (account 111111111111, role ReadOnly)"
+            "opened the AWS console as [profile dev] (account 111111111111, role ReadOnly)"
         ),
         "{}",
         run.stdout
@@ -89,15 +89,37 @@ fn console_opens_the_browser_at_the_destination() {
     let logins = env.standin.console_logins();
     assert_eq!(logins.len(), 1);
     assert_eq!(logins[0].destination, "https://console.aws.amazon.com/s3/");
-    // A destination that is not https is refused before anything is asked.
-    env.run(&[
-        "console",
-        "--profile",
-        "dev",
-        "--destination",
-        "http://evil.example/",
-    ])
-    .fails(2, &["--destination", "https://"]);
+    // A destination that is not a console URL is refused before anything is asked.
+    let before = env.standin.requests().len();
+    for (bad, why) in [
+        ("http://evil.example/", "not an https:// URL"),
+        ("https://evil.example.com/", "not a console address"),
+        ("https://", "no host"),
+        ("https://console.aws.amazon.com/a b", "space"),
+    ] {
+        env.run(&["console", "--profile", "dev", "--destination", bad])
+            .fails(2, &["--destination", why, "https://console.aws.amazon.com/s3/"]);
+    }
+    assert_eq!(env.standin.requests().len(), before);
+    // A path is under the console home; the environment's region beats the
+    // profile's, as in the AWS CLI.
+    env.run(&["console", "--profile", "dev", "--destination", "/ec2/"]).ok();
+    env.set("AWS_REGION", "ap-south-1");
+    env.run(&["console", "--profile", "dev"]).ok();
+    let logins = env.standin.console_logins();
+    assert_eq!(logins[1].destination, "https://console.aws.amazon.com/ec2/");
+    assert_eq!(
+        logins[2].destination,
+        "https://console.aws.amazon.com/console/home?region=ap-south-1"
+    );
+    // --no-browser (or SSO_HELPER_NO_BROWSER) never opens one: the URL is printed.
+    let opened = env.browser_opens().len();
+    let run = env.run(&["console", "--profile", "dev", "--no-browser"]);
+    assert!(run.ok().stdout.contains("/federation?Action=login"), "{}", run.stdout);
+    env.set("SSO_HELPER_NO_BROWSER", "1");
+    let run = env.run(&["console", "--profile", "dev"]);
+    assert!(run.ok().stdout.contains("/federation?Action=login"), "{}", run.stdout);
+    assert_eq!(env.browser_opens().len(), opened);
     // Without an endpoint override the partition's Sign-In host is used; here it
     // cannot be reached, and the error names it.
     let mut env = TestEnv::new();
