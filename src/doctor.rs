@@ -531,19 +531,57 @@ pub fn shadow_check(config: &ConfigFile, credentials_file: Option<&[String]>) ->
         runners += 1;
         let who = format!("[{}]", profile_header(name));
         let mut found: Vec<(String, &str)> = Vec::new();
-        if section.has("role_arn")
-            && (section.has("source_profile") || section.has("credential_source"))
-        {
-            found.push((
-                "role_arn".into(),
-                "botocore and every SDK assume that role instead",
-            ));
-        }
+        // botocore's web identity provider takes any profile with
+        // web_identity_token_file and refuses one without role_arn; its
+        // AssumeRoleProvider takes the other profiles with role_arn, and refuses
+        // one with neither or both of source_profile and credential_source
+        // (credentials.py; tests/it/doctor.rs checks these against botocore).
+        let refused = |why: String, fix: String| {
+            Check::fail(
+                "shadowed",
+                format!(
+                    "{who} runs sso-helper, but {why}: botocore and the AWS CLI refuse the profile, and credential_process never runs"
+                ),
+                fix,
+            )
+        };
+        let role = section.has("role_arn");
+        let sources = usize::from(section.has("source_profile"))
+            + usize::from(section.has("credential_source"));
         if section.has("web_identity_token_file") {
-            found.push((
-                "web_identity_token_file".into(),
-                "botocore and every SDK use the web identity token instead",
-            ));
+            if role {
+                found.push((
+                    "role_arn and web_identity_token_file".into(),
+                    "botocore and every SDK assume that role with the web identity token instead",
+                ));
+            } else {
+                out.push(refused(
+                    "it has web_identity_token_file without role_arn (InvalidConfigError)".into(),
+                    format!("remove web_identity_token_file from {who}"),
+                ));
+                continue;
+            }
+        } else if role {
+            match sources {
+                1 => found.push((
+                    "role_arn".into(),
+                    "botocore and every SDK assume that role instead",
+                )),
+                0 => {
+                    out.push(refused(
+                        "it has role_arn without source_profile or credential_source (PartialCredentialsError)".into(),
+                        format!("remove role_arn from {who}, or move it to a profile of its own with source_profile = {name}"),
+                    ));
+                    continue;
+                }
+                _ => {
+                    out.push(refused(
+                        "it has role_arn with both source_profile and credential_source (InvalidConfigError)".into(),
+                        format!("remove role_arn, source_profile and credential_source from {who}, or move them to a profile of its own"),
+                    ));
+                    continue;
+                }
+            }
         }
         if section.has("login_session") {
             found.push((
@@ -573,7 +611,10 @@ pub fn shadow_check(config: &ConfigFile, credentials_file: Option<&[String]>) ->
                     "remove the [{name}] section from the shared credentials file (export --to writes under another name)"
                 )
             } else {
-                format!("remove {what} from {who}, or move it to a profile of its own")
+                {
+                    let it = if what.contains(" and ") { "them" } else { "it" };
+                    format!("remove {what} from {who}, or move {it} to a profile of its own")
+                }
             };
             out.push(Check::warn(
                 "shadowed",
@@ -649,12 +690,18 @@ pub fn ca_bundle_check(config: &ConfigFile) -> Vec<Check> {
             Some(other) => format!("sets ca_bundle = {other}"),
             None => "has no ca_bundle".into(),
         };
+        let fix = match theirs {
+            None => format!("add ca_bundle = {bundle} to {them} (or set AWS_CA_BUNDLE)"),
+            Some(other) => format!(
+                "make the two agree: set ca_bundle = {other} in {who}, or point {who} at a profile of its own that sets ca_bundle = {bundle}"
+            ),
+        };
         out.push(Check::warn(
             "ca-bundle",
             format!(
                 "{who} sets ca_bundle = {bundle}, but it runs sso-helper --profile {target}, which reads only {them}'s ca_bundle, and {them} {has}"
             ),
-            format!("add ca_bundle = {bundle} to {them} (or set AWS_CA_BUNDLE)"),
+            fix,
         ));
     }
     let companions = config
@@ -1442,13 +1489,32 @@ credential_process = aws-vault export x
             checks[0].fix.as_deref(),
             Some("add ca_bundle = /etc/corp.pem to [profile dev-sso] (or set AWS_CA_BUNDLE)")
         );
+        // The target has another bundle: adding a second one to it is no fix.
+        let cfg = parse(
+            "[profile a]\ncredential_process = sso-helper --profile t\nca_bundle = /a.pem\n\
+             [profile b]\ncredential_process = sso-helper --profile t\nca_bundle = /b.pem\n\
+             [profile t]\nca_bundle = /a.pem\n",
+        );
+        let checks = ca_bundle_check(&cfg);
+        assert_eq!(checks.len(), 1, "{checks:?}");
+        assert!(
+            checks[0]
+                .message
+                .contains("[profile t] sets ca_bundle = /a.pem")
+        );
+        assert_eq!(
+            checks[0].fix.as_deref(),
+            Some(
+                "make the two agree: set ca_bundle = /a.pem in [profile b], or point [profile b] at a profile of its own that sets ca_bundle = /b.pem"
+            )
+        );
     }
 
     #[test]
     fn what_comes_before_credential_process_is_named() {
         let cfg = parse(
             "[profile a]\ncredential_process = sso-helper --profile x\nrole_arn = arn:aws:iam::1:role/r\nsource_profile = b\n\
-             [profile b]\ncredential_process = sso-helper --profile x\nlogin_session = s\nweb_identity_token_file = /t\n\
+             [profile b]\ncredential_process = sso-helper --profile x\nlogin_session = s\nweb_identity_token_file = /t\nrole_arn = r\n\
              [profile c]\ncredential_process = sso-helper --profile x\naws_access_key_id = AKIA\n\
              [profile d]\ncredential_process = sso-helper --profile x\n\
              [profile e]\ncredential_process = other-tool\nrole_arn = r\nsource_profile = b\n",
@@ -1459,6 +1525,23 @@ credential_process = aws-vault export x
         assert!(checks.iter().all(|c| c.status == Status::Warn));
         assert!(text[0].starts_with("[profile a] runs sso-helper, but it has role_arn"));
         assert!(text[1].contains("web_identity_token_file") && text[2].contains("login_session"));
+        // Settings botocore refuses outright are failures.
+        for (settings, why) in [
+            ("role_arn = r\n", "without source_profile"),
+            (
+                "role_arn = r\nsource_profile = a\ncredential_source = Environment\n",
+                "both",
+            ),
+            ("web_identity_token_file = /t\n", "without role_arn"),
+        ] {
+            let cfg = parse(&format!(
+                "[profile f]\ncredential_process = sso-helper --profile x\n{settings}"
+            ));
+            let checks = shadow_check(&cfg, None);
+            assert_eq!(checks.len(), 1, "{checks:?}");
+            assert_eq!(checks[0].status, Status::Fail);
+            assert!(checks[0].message.contains(why), "{:?}", checks[0]);
+        }
         assert!(text[3].contains("the JS SDK v3 uses those static keys"));
         assert!(text[4].contains("[d] in the shared credentials file"));
         assert_eq!(

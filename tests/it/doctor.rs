@@ -482,3 +482,124 @@ fn doctor_names_the_sessions_to_choose_from() {
         run.stdout
     );
 }
+
+/// doctor's `shadowed` check against botocore's own provider chain
+/// (`tests/compat/which_provider.py`): for every mix of the settings that come
+/// before `credential_process` in botocore (role_arn, source_profile,
+/// credential_source, web_identity_token_file, login_session, static keys in the
+/// profile, a section in the shared credentials file), doctor names a reason
+/// exactly when botocore does not run the profile's credential_process.
+#[test]
+fn shadowed_agrees_with_botocores_provider_chain() {
+    use sso_helper::config::ConfigFile;
+    use sso_helper::doctor::{Status, shadow_check};
+    const PARTS: [&str; 7] = [
+        "role_arn = arn:aws:iam::111111111111:role/other\n",
+        "source_profile = base\n",
+        "credential_source = Environment\n",
+        "web_identity_token_file = /nonexistent/token\n",
+        "login_session = arn:aws:iam::111111111111:user/me\n",
+        "aws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = secret\n",
+        "", // a [pN] section in the shared credentials file
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    // What botocore runs as credential_process: a stand-in for sso-helper.
+    let bin = dir.path().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    let fake = bin.join("sso-helper");
+    std::fs::write(
+        &fake,
+        "#!/bin/sh\necho '{\"Version\": 1, \"AccessKeyId\": \"ASIAPROCESS\", \"SecretAccessKey\": \"s\", \"SessionToken\": \"t\", \"Expiration\": \"2999-01-01T00:00:00Z\"}'\n",
+    )
+    .unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let mut config =
+        String::from("[profile base]\ncredential_process = sso-helper --profile base\n");
+    let mut credentials = String::new();
+    let mut names = Vec::new();
+    for mask in 0..(1u32 << PARTS.len()) {
+        let name = format!("p{mask}");
+        config.push_str(&format!(
+            "[profile {name}]\ncredential_process = sso-helper --profile target\n"
+        ));
+        for (i, part) in PARTS.iter().enumerate() {
+            if mask & (1 << i) != 0 {
+                config.push_str(part);
+            }
+        }
+        if mask & (1 << 6) != 0 {
+            credentials.push_str(&format!(
+                "[{name}]\naws_access_key_id = AKIAFILE\naws_secret_access_key = s\n"
+            ));
+        }
+        names.push(name);
+    }
+    let config_path = dir.path().join("config");
+    let credentials_path = dir.path().join("credentials");
+    std::fs::write(&config_path, &config).unwrap();
+    std::fs::write(&credentials_path, &credentials).unwrap();
+
+    let out = std::process::Command::new(python())
+        .arg(compat_script("which_provider.py"))
+        .args(&names)
+        .env_clear()
+        .env("HOME", dir.path())
+        .env("AWS_CONFIG_FILE", &config_path)
+        .env("AWS_SHARED_CREDENTIALS_FILE", &credentials_path)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("PATH", format!("{}:/usr/bin:/bin", bin.display()))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let answers: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(answers.len(), names.len());
+
+    let file = ConfigFile::parse(&config_path, &config).unwrap();
+    let in_credentials: Vec<String> = names
+        .iter()
+        .enumerate()
+        .filter(|(mask, _)| mask & (1 << 6) != 0)
+        .map(|(_, n)| n.clone())
+        .collect();
+    let checks = shadow_check(&file, Some(&in_credentials));
+    let mut disagreements = Vec::new();
+    for (name, answer) in names.iter().zip(&answers) {
+        let who = format!("[profile {name}] ");
+        let named: Vec<_> = checks
+            .iter()
+            .filter(|c| c.message.starts_with(&who) && c.status != Status::Ok)
+            // The JS SDK's own precedence: botocore still runs the process.
+            .filter(|c| !c.message.contains("the JS SDK v3 uses those static keys"))
+            .collect();
+        let runs_process = answer["method"] == "custom-process";
+        if runs_process != named.is_empty() {
+            disagreements.push(format!(
+                "{name}: botocore {answer}, doctor {:?}",
+                named.iter().map(|c| &c.message).collect::<Vec<_>>()
+            ));
+        }
+        // A profile botocore refuses for its settings alone is a failure, not a
+        // warning (a missing credential source or botocore[crt] is this
+        // machine's, not the profile's).
+        let refused = ["InvalidConfigError", "PartialCredentialsError"]
+            .iter()
+            .any(|e| answer["error"] == *e);
+        let failed = named.iter().any(|c| c.status == Status::Fail);
+        if refused != failed {
+            disagreements.push(format!("{name}: botocore {answer}, doctor {named:?}"));
+        }
+    }
+    assert!(disagreements.is_empty(), "{disagreements:#?}\n{config}");
+}
