@@ -395,21 +395,47 @@ print(json.dumps(out))
 
 // ---------------------------------------------------------------- completions
 
-/// Runs bash's completion function for `words` (the last one being completed)
-/// and returns the candidates.
+/// Whether `program` is on PATH; says why a test checks less when it is not.
+fn installed(program: &str) -> bool {
+    let found = std::process::Command::new("which")
+        .arg(program)
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found {
+        eprintln!(
+            "{program} is not installed: what needs it is not checked here (.ci/run installs it)"
+        );
+    }
+    found
+}
+
+/// Runs bash's completion function as bash does for `words` typed plainly (the
+/// last one being completed, the cursor at its end) and returns the candidates,
+/// then `compopt OPTIONS` for each option the function set.
 fn bash_complete(env: &TestEnv, words: &[&str]) -> Vec<String> {
     let script = env.home().join("sso-helper.bash");
     let generated = env.run(&["completions", "bash"]);
     std::fs::write(&script, &generated.ok().stdout).unwrap();
     let quoted: Vec<String> = words.iter().map(|w| format!("'{w}'")).collect();
+    let line = words.join(" ");
+    let prev = if words.len() > 1 {
+        words[words.len() - 2]
+    } else {
+        ""
+    };
     let program = format!(
-        "source '{}'; COMP_WORDS=({}); COMP_CWORD={}; _sso_helper; printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+        "compopt() {{ opts+=(\"compopt $*\"); }}; source '{}'; COMP_WORDS=({}); COMP_CWORD={}; \
+         COMP_LINE='{line}'; COMP_POINT={}; _sso_helper sso-helper '{}' '{prev}'; \
+         printf '%s\\n' \"${{COMPREPLY[@]}}\" \"${{opts[@]}}\"",
         script.display(),
         quoted.join(" "),
-        words.len() - 1
+        words.len() - 1,
+        line.chars().count(),
+        words[words.len() - 1],
     );
     let mut cmd = env.command("bash", &["-c", &program]);
-    cmd.env("PATH", format!("{}:/usr/bin:/bin", bin_dir().display()));
+    cmd.env("PATH", format!("{}:/usr/bin:/bin", bin_dir().display()))
+        .env("LANG", "C.UTF-8");
     let out = cmd.output().unwrap();
     assert!(
         out.status.success(),
@@ -439,6 +465,14 @@ fn bash_completion_knows_commands_flags_values_and_your_profiles() {
     assert_eq!(c, ["--format", "--flow"]);
     let c = bash_complete(&env, &["sso-helper", "completions", "z"]);
     assert_eq!(c, ["zsh"]);
+    // --flag=value as well.
+    let c = bash_complete(&env, &["sso-helper", "export", "--format=p"]);
+    assert_eq!(c, ["--format=powershell"]);
+    let c = bash_complete(&env, &["sso-helper", "--profile=a"]);
+    assert_eq!(c, ["--profile=admin"]);
+    // A profile named like a command is a value, not the command.
+    let c = bash_complete(&env, &["sso-helper", "--profile", "login", "--s"]);
+    assert!(c.is_empty(), "{c:?}");
     // The names come from the config as it is when Tab is pressed.
     let mut config = std::fs::read_to_string(env.aws("config")).unwrap();
     config.push_str("\n[profile newly-added]\nregion = x\n");
@@ -449,18 +483,135 @@ fn bash_completion_knows_commands_flags_values_and_your_profiles() {
     );
 }
 
+/// What each shell offers with nothing typed: every command and `help`, and
+/// every flag and switch the parser takes there, from the binary's own tables.
+#[test]
+fn every_command_and_flag_is_offered_in_bash_and_fish() {
+    use sso_helper::cli::Command;
+    let env = TestEnv::new();
+    env.standard_config();
+    let sorted = |mut v: Vec<String>| {
+        v.sort();
+        v
+    };
+    let flags = |c: Command| -> Vec<String> {
+        let mut f: Vec<String> = c.flags().iter().map(|f| format!("--{f}")).collect();
+        f.extend(["--verbose".into(), "--help".into()]);
+        f
+    };
+    let mut top: Vec<String> = Command::public().map(|c| c.name().to_string()).collect();
+    top.push("help".into());
+    top.extend(flags(Command::Credentials));
+    top.push("--version".into());
+    let mut cases = vec![(String::new(), top)];
+    cases.push((
+        "help ".into(),
+        Command::public().map(|c| c.name().to_string()).collect(),
+    ));
+    for c in Command::public() {
+        let mut expected = flags(c);
+        if c == Command::Completions {
+            expected.extend(["bash", "zsh", "fish", "powershell"].map(String::from));
+        }
+        cases.push((format!("{} ", c.name()), expected));
+    }
+    let fish = installed("fish").then(|| fish_script(&env));
+    for (typed, expected) in cases {
+        // exec's first word is the command it runs, unless it starts with -.
+        let word = if typed == "exec " { "-" } else { "" };
+        let expected: Vec<String> = expected
+            .into_iter()
+            .filter(|e| e.starts_with(word))
+            .collect();
+        let mut words = vec!["sso-helper"];
+        words.extend(typed.split_whitespace());
+        words.push(word);
+        let got = bash_complete(&env, &words);
+        assert_eq!(sorted(got), sorted(expected.clone()), "bash: {typed:?}");
+        if let Some(script) = &fish {
+            // fish offers the long flags without a dash typed only after one.
+            let mut got = fish_complete(&env, script, &format!("sso-helper {typed}{word}"));
+            got.extend(fish_complete(
+                &env,
+                script,
+                &format!("sso-helper {typed}--"),
+            ));
+            // (and -v, -h, -V: the short forms are fish's alone)
+            got.retain(|g| g.starts_with("--") || !g.starts_with('-'));
+            got.sort();
+            got.dedup();
+            assert_eq!(got, sorted(expected), "fish: {typed:?}");
+        }
+    }
+}
+
+/// Free-text values (a URL, a port, a region, a name) offer nothing: not files.
+#[test]
+fn flags_with_free_text_values_offer_nothing() {
+    let env = TestEnv::new();
+    env.standard_config();
+    std::fs::write(env.home().join("some-file"), "").unwrap();
+    let fish = installed("fish").then(|| fish_script(&env));
+    for (command, flag) in [
+        ("console", "--destination"),
+        ("login", "--redirect-port"),
+        ("configure", "--prefix"),
+        ("configure", "--region"),
+        ("configure", "--start-url"),
+        ("configure", "--sso-region"),
+        ("export", "--to"),
+    ] {
+        let c = bash_complete(&env, &["sso-helper", command, flag, ""]);
+        assert!(c.is_empty(), "bash {command} {flag}: {c:?}");
+        let c = bash_complete(&env, &["sso-helper", command, &format!("{flag}=")]);
+        assert!(c.is_empty(), "bash {command} {flag}=: {c:?}");
+        if let Some(script) = &fish {
+            let c = fish_complete(&env, script, &format!("sso-helper {command} {flag} "));
+            assert!(c.is_empty(), "fish {command} {flag}: {c:?}");
+        }
+    }
+}
+
+/// Writes the fish script into HOME.
+fn fish_script(env: &TestEnv) -> String {
+    let script = env.home().join("completion.fish");
+    std::fs::write(
+        &script,
+        env.run(&["completions", "fish"]).ok().stdout.as_bytes(),
+    )
+    .unwrap();
+    script.display().to_string()
+}
+
+/// What fish offers for `line` (`complete -C`), without descriptions.
+fn fish_complete(env: &TestEnv, script: &str, line: &str) -> Vec<String> {
+    let program = format!("source '{script}'; complete -C {}", shell_quote(line));
+    let mut cmd = env.command("fish", &["--no-config", "-c", &program]);
+    cmd.env("PATH", format!("{}:/usr/bin:/bin", bin_dir().display()));
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| l.split('\t').next().unwrap().to_string())
+        .collect()
+}
+
+/// `s` in single quotes, for sh and fish alike when it holds no quote or backslash.
+fn shell_quote(s: &str) -> String {
+    assert!(!s.contains(['\'', '\\']));
+    format!("'{s}'")
+}
+
 #[test]
 fn zsh_and_fish_scripts_pass_their_own_parsers_and_fish_completes() {
     let env = TestEnv::new();
     env.standard_config();
     for (shell, check) in [("zsh", &["-n"][..]), ("fish", &["--no-execute"])] {
-        let Ok(found) = std::process::Command::new("which").arg(shell).output() else {
-            continue;
-        };
-        if !found.status.success() {
-            eprintln!(
-                "{shell} is not installed: its script is not checked here (.ci/run installs it)"
-            );
+        if !installed(shell) {
             continue;
         }
         let script = env.home().join(format!("completion.{shell}"));
@@ -479,18 +630,415 @@ fn zsh_and_fish_scripts_pass_their_own_parsers_and_fish_completes() {
             String::from_utf8_lossy(&out.stderr)
         );
         if shell == "fish" {
-            let program = format!("source '{path}'; complete -C 'sso-helper --profile '");
-            let mut cmd = env.command("fish", &["--no-config", "-c", &program]);
-            cmd.env("PATH", format!("{}:/usr/bin:/bin", bin_dir().display()));
-            let out = cmd.output().unwrap();
-            let listed = String::from_utf8_lossy(&out.stdout);
-            for p in ["dev-sso", "dev", "admin", "legacy"] {
-                assert!(
-                    listed.lines().any(|l| l.split('\t').next() == Some(p)),
-                    "{listed}"
+            let listed = fish_complete(&env, &path, "sso-helper --profile ");
+            assert_eq!(listed, ["admin", "dev", "dev-sso", "legacy"]);
+        }
+    }
+}
+
+/// A shell as a person uses it: interactive, on a pseudo-terminal (util-linux
+/// `script`), with the completion script loaded and `sso-helper` a function
+/// that records the arguments it is run with (and hands `__complete` on to the
+/// binary).
+struct Terminal {
+    shell: &'static str,
+    child: std::process::Child,
+    input: std::process::ChildStdin,
+    screen: std::sync::Arc<std::sync::Mutex<Vec<u8>>>,
+    ran: std::path::PathBuf,
+}
+
+impl Terminal {
+    /// `extra`: more of the shell's startup file. None when the shell (or
+    /// `script`) is not installed.
+    fn start(env: &TestEnv, shell: &'static str, extra: &str) -> Option<Terminal> {
+        if !installed(shell) || !installed("script") {
+            return None;
+        }
+        let home = env.home();
+        let ran = home.join(format!("ran-{shell}"));
+        let generated = env.run(&["completions", shell]).ok().stdout.clone();
+        let bin = bin_dir().display().to_string();
+        let command = match shell {
+            "bash" => {
+                let script = home.join("sso-helper.bash");
+                std::fs::write(&script, generated).unwrap();
+                let rc = format!(
+                    "PATH='{bin}':/usr/bin:/bin\n\
+                     {extra}\n\
+                     source '{}'\n\
+                     sso-helper() {{ if [[ $1 == __complete ]]; then command sso-helper \"$@\"; \
+                     else printf '%s\\0' \"$@\" >>'{}'; printf '\\036' >>'{1}'; fi; }}\n",
+                    script.display(),
+                    ran.display()
+                );
+                let path = home.join("bashrc");
+                std::fs::write(&path, rc).unwrap();
+                format!("bash --noprofile --rcfile '{}' -i", path.display())
+            }
+            "zsh" => {
+                let dir = home.join("zfunc");
+                std::fs::create_dir_all(&dir).unwrap();
+                std::fs::write(dir.join("_sso-helper"), generated).unwrap();
+                let rc = format!(
+                    "path=('{bin}' /usr/bin /bin)\n\
+                     fpath=('{}' $fpath)\n\
+                     autoload -Uz compinit && compinit -u -D\n\
+                     {extra}\n\
+                     sso-helper() {{ if [[ $1 == __complete ]]; then command sso-helper \"$@\"; \
+                     else printf '%s\\0' \"$@\" >>'{}'; printf '\\036' >>'{1}'; fi; }}\n",
+                    dir.display(),
+                    ran.display()
+                );
+                std::fs::write(home.join(".zshrc"), rc).unwrap();
+                "zsh -i".to_string()
+            }
+            _ => {
+                let script = home.join("sso-helper.fish");
+                std::fs::write(&script, generated).unwrap();
+                let rc = format!(
+                    "set -gx PATH '{bin}' /usr/bin /bin\n\
+                     source '{}'\n\
+                     {extra}\n\
+                     function sso-helper\n\
+                     if test \"$argv[1]\" = __complete; command sso-helper $argv\n\
+                     else; printf '%s\\0' $argv >>'{}'; printf '\\036' >>'{1}'; end\n\
+                     end\n",
+                    script.display(),
+                    ran.display()
+                );
+                let path = home.join("config.fish");
+                std::fs::write(&path, rc).unwrap();
+                format!("fish --no-config -i -C 'source {}'", path.display())
+            }
+        };
+        let mut child = env
+            .command("script", &["-q", "-c", &command, "/dev/null"])
+            .env("TERM", "xterm")
+            .env("LANG", "C.UTF-8")
+            .env("ZDOTDIR", home)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("script");
+        let input = child.stdin.take().unwrap();
+        let mut stdout = child.stdout.take().unwrap();
+        let screen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let shared = screen.clone();
+        std::thread::spawn(move || {
+            use std::io::Read;
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = stdout.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                shared.lock().unwrap().extend_from_slice(&buf[..n]);
+            }
+        });
+        Some(Terminal {
+            shell,
+            child,
+            input,
+            screen,
+            ran,
+        })
+    }
+
+    /// Every run recorded so far: its arguments.
+    fn runs(&self) -> Vec<Vec<String>> {
+        let bytes = std::fs::read(&self.ran).unwrap_or_default();
+        String::from_utf8_lossy(&bytes)
+            .split('\u{1e}')
+            .filter(|r| !r.is_empty())
+            .map(|r| {
+                r.strip_suffix('\0')
+                    .unwrap_or(r)
+                    .split('\0')
+                    .map(str::to_string)
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// Types `keys` (a tab is the Tab key) and Enter, and returns the arguments
+    /// sso-helper then ran with.
+    #[track_caller]
+    fn enter(&mut self, keys: &str) -> Vec<String> {
+        use std::io::Write;
+        let before = self.runs().len();
+        self.input.write_all(keys.as_bytes()).unwrap();
+        self.input.write_all(b"\n").unwrap();
+        self.input.flush().unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        loop {
+            let runs = self.runs();
+            if runs.len() > before {
+                return runs[before].clone();
+            }
+            if std::time::Instant::now() > deadline {
+                let screen = String::from_utf8_lossy(&self.screen.lock().unwrap()).into_owned();
+                let _ = self.child.kill();
+                let _ = self.child.wait();
+                panic!(
+                    "{}: {keys:?} then Enter ran no sso-helper; the terminal:\n{screen}",
+                    self.shell
                 );
             }
+            std::thread::sleep(std::time::Duration::from_millis(10));
         }
+    }
+}
+
+impl Drop for Terminal {
+    fn drop(&mut self) {
+        use std::io::Write;
+        let _ = self.input.write_all(b"exit\n");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        while std::time::Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Profile names with everything a config file allows that a shell reads
+/// specially, each with its own first character.
+const AWKWARD: &[&str] = &[
+    "o'brien",
+    "prod",
+    "staging",
+    "team a",
+    "quote\"d",
+    "back\\slash",
+    "cash$HOME",
+    "glob*?[x]",
+    "émile",
+    "wave{a,b}",
+    "~tilde",
+    "x;y&z|w",
+    "`tick`",
+    "kv:a=b",
+    "-dash",
+    "hash#!bang",
+    "name with  two  spaces",
+    "日本",
+    "apostrophe's end'",
+    "rbr]x",
+    "%pct+@,^",
+    "\"quoted\"",
+    "yes!",
+    "zed\\",
+    "'lead",
+];
+
+/// A config file that holds `names`, quoted as the AWS CLI reads them.
+fn config_with(names: &[&str]) -> String {
+    names
+        .iter()
+        .map(|n| {
+            let q = n.replace('\\', "\\\\").replace('"', "\\\"");
+            format!("[profile \"{q}\"]\nregion = eu-west-1\n")
+        })
+        .collect()
+}
+
+/// How a person types `text` in `shell`: unquoted with backslashes, or inside
+/// an open '…' or "…" (left open: completion closes it).
+fn typed_as(shell: &str, style: char, text: &str) -> String {
+    let mut s = String::new();
+    let fish = shell == "fish";
+    match style {
+        '\\' => {
+            for c in text.chars() {
+                let special = if fish {
+                    " '\"\\$*?~#(){}[]<>^&|;".contains(c)
+                } else {
+                    !c.is_alphanumeric() && !"-_./:=,@%+^".contains(c)
+                };
+                if special {
+                    s.push('\\');
+                }
+                s.push(c);
+            }
+        }
+        '\'' => {
+            s.push('\'');
+            for c in text.chars() {
+                match c {
+                    '\'' if fish => s.push_str("\\'"),
+                    '\\' if fish => s.push_str("\\\\"),
+                    '\'' => s.push_str("'\\''"),
+                    c => s.push(c),
+                }
+            }
+        }
+        _ => {
+            s.push('"');
+            for c in text.chars() {
+                match c {
+                    '"' | '\\' | '$' => {
+                        s.push('\\');
+                        s.push(c);
+                    }
+                    '`' if !fish => s.push_str("\\`"),
+                    '!' if !fish => s.push_str("\"\\!\""),
+                    c => s.push(c),
+                }
+            }
+        }
+    }
+    s
+}
+
+/// Every name is completed from a plain prefix of it, however that prefix is
+/// typed (unquoted, in '…', in "…"), and inserted so that the command gets it
+/// whole and as it is: one argument, quoted once. The first names are a
+/// tester's: with "o'brien" before them, bash completed neither prod nor staging.
+#[test]
+fn awkward_profile_names_complete_whole_in_every_shell() {
+    let env = TestEnv::new();
+    env.write_config(&config_with(AWKWARD));
+    let listed = env.run(&["__complete", "profiles"]);
+    assert_eq!(listed.ok().stdout.lines().collect::<Vec<_>>(), AWKWARD);
+    for shell in ["bash", "zsh", "fish"] {
+        let Some(mut t) = Terminal::start(&env, shell, "") else {
+            continue;
+        };
+        for name in AWKWARD {
+            let chars: Vec<char> = name.chars().collect();
+            // (After -, fish offers its flags too: a second character tells.)
+            let first: String = chars[..1 + usize::from(chars[0] == '-')].iter().collect();
+            let most: String = chars[..chars.len() - 1].iter().collect();
+            for (style, prefix) in [('\\', &first), ('\\', &most), ('\'', &most), ('"', &most)] {
+                let keys = format!("sso-helper --profile {}\t", typed_as(shell, style, prefix));
+                assert_eq!(t.enter(&keys), ["--profile", name], "{shell}: {keys:?}");
+            }
+            let keys = format!("sso-helper --profile={}\t", typed_as(shell, '\\', &first));
+            assert_eq!(
+                t.enter(&keys),
+                [format!("--profile={name}")],
+                "{shell}: {keys:?}"
+            );
+        }
+    }
+}
+
+/// After exec's options (and `--`) comes another command line: its command
+/// name, then what that command's own completion offers, files when it has
+/// none; never command names again.
+#[test]
+fn exec_completes_the_command_line_it_runs() {
+    let env = TestEnv::new();
+    env.standard_config();
+    let home = env.home();
+    std::fs::write(home.join("some-file.txt"), "").unwrap();
+    std::fs::write(home.join("odd name's.txt"), "").unwrap();
+    let tools = home.join("tools");
+    std::fs::create_dir_all(&tools).unwrap();
+    let tool = tools.join("zzq-tool");
+    std::fs::write(&tool, "#!/bin/sh\n").unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&tool, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let tools = tools.display();
+    let bash_completion = Path::new("/usr/share/bash-completion/bash_completion");
+    let mut setups = vec![(
+        "bash",
+        format!("PATH=\"$PATH:{tools}\"; complete -W 'alpha beta' zzq-tool"),
+        false,
+    )];
+    if bash_completion.exists() {
+        setups.push((
+            "bash",
+            format!(
+                "PATH=\"$PATH:{tools}\"; source {}; complete -W 'alpha beta' zzq-tool",
+                bash_completion.display()
+            ),
+            true,
+        ));
+    } else {
+        eprintln!("bash-completion is not installed: exec's delegation in bash is not checked");
+    }
+    setups.push((
+        "zsh",
+        format!("path+=('{tools}'); _zzq() {{ compadd alpha beta }}; compdef _zzq zzq-tool"),
+        true,
+    ));
+    setups.push((
+        "fish",
+        format!("set -gx PATH $PATH '{tools}'; complete -c zzq-tool -f -a 'alpha beta'"),
+        true,
+    ));
+    for (shell, setup, delegates) in setups {
+        let Some(mut t) = Terminal::start(&env, shell, &setup) else {
+            continue;
+        };
+        let mut check = |keys: &str, expected: &[&str]| {
+            assert_eq!(t.enter(keys), expected, "{shell} ({setup}): {keys:?}");
+        };
+        check("sso-helper exec -- zzq-t\t", &["exec", "--", "zzq-tool"]);
+        check("sso-helper exec zzq-t\t", &["exec", "zzq-tool"]);
+        check(
+            "sso-helper exec --profile=dev zzq-t\t",
+            &["exec", "--profile=dev", "zzq-tool"],
+        );
+        check(
+            "sso-helper exec -- cat some-f\t",
+            &["exec", "--", "cat", "some-file.txt"],
+        );
+        check(
+            "sso-helper exec --profile admin -- cat odd\t",
+            &["exec", "--profile", "admin", "--", "cat", "odd name's.txt"],
+        );
+        check(
+            "sso-helper exec --profile ad\t -- cat\n",
+            &["exec", "--profile", "admin", "--", "cat"],
+        );
+        if delegates {
+            check(
+                "sso-helper exec --profile dev -- zzq-tool al\t",
+                &["exec", "--profile", "dev", "--", "zzq-tool", "alpha"],
+            );
+            check(
+                "sso-helper exec --profile=dev zzq-tool al\t",
+                &["exec", "--profile=dev", "zzq-tool", "alpha"],
+            );
+        }
+    }
+}
+
+/// Flags whose value is free text, `help`, `--version`: as a person types them.
+#[test]
+fn help_version_and_free_values_at_the_keyboard() {
+    let env = TestEnv::new();
+    env.standard_config();
+    std::fs::write(env.home().join("some-file"), "").unwrap();
+    for shell in ["bash", "zsh", "fish"] {
+        let Some(mut t) = Terminal::start(&env, shell, "") else {
+            continue;
+        };
+        let mut check = |keys: &str, expected: &[&str]| {
+            assert_eq!(t.enter(keys), expected, "{shell}: {keys:?}");
+        };
+        check("sso-helper hel\t", &["help"]);
+        check("sso-helper help logi\t", &["help", "login"]);
+        check("sso-helper --vers\t", &["--version"]);
+        check(
+            "sso-helper console --destination some\t",
+            &["console", "--destination", "some"],
+        );
+        check(
+            "sso-helper login --redirect-port some\t",
+            &["login", "--redirect-port", "some"],
+        );
+        check(
+            "sso-helper export --format=cr\t",
+            &["export", "--format=credentials"],
+        );
     }
 }
 
