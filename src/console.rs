@@ -330,7 +330,10 @@ mod tests {
         ] {
             let e = destination_url(Some(bad), aws.as_ref(), None, "x").unwrap_err();
             let shown = crate::error::one_line(&e);
-            assert!(shown.starts_with("sso-helper: --destination "), "{bad}: {shown}");
+            assert!(
+                shown.starts_with("sso-helper: --destination "),
+                "{bad}: {shown}"
+            );
             assert!(!shown.contains('\n'), "{shown}");
         }
         assert!(destination_url(Some("/s3/"), None, None, "x").is_err());

@@ -98,12 +98,16 @@ fn console_opens_the_browser_at_the_destination() {
         ("https://console.aws.amazon.com/a b", "space"),
     ] {
         env.run(&["console", "--profile", "dev", "--destination", bad])
-            .fails(2, &["--destination", why, "https://console.aws.amazon.com/s3/"]);
+            .fails(
+                2,
+                &["--destination", why, "https://console.aws.amazon.com/s3/"],
+            );
     }
     assert_eq!(env.standin.requests().len(), before);
     // A path is under the console home; the environment's region beats the
     // profile's, as in the AWS CLI.
-    env.run(&["console", "--profile", "dev", "--destination", "/ec2/"]).ok();
+    env.run(&["console", "--profile", "dev", "--destination", "/ec2/"])
+        .ok();
     env.set("AWS_REGION", "ap-south-1");
     env.run(&["console", "--profile", "dev"]).ok();
     let logins = env.standin.console_logins();
@@ -115,10 +119,18 @@ fn console_opens_the_browser_at_the_destination() {
     // --no-browser (or SSO_HELPER_NO_BROWSER) never opens one: the URL is printed.
     let opened = env.browser_opens().len();
     let run = env.run(&["console", "--profile", "dev", "--no-browser"]);
-    assert!(run.ok().stdout.contains("/federation?Action=login"), "{}", run.stdout);
+    assert!(
+        run.ok().stdout.contains("/federation?Action=login"),
+        "{}",
+        run.stdout
+    );
     env.set("SSO_HELPER_NO_BROWSER", "1");
     let run = env.run(&["console", "--profile", "dev"]);
-    assert!(run.ok().stdout.contains("/federation?Action=login"), "{}", run.stdout);
+    assert!(
+        run.ok().stdout.contains("/federation?Action=login"),
+        "{}",
+        run.stdout
+    );
     assert_eq!(env.browser_opens().len(), opened);
     // Without an endpoint override the partition's Sign-In host is used; here it
     // cannot be reached, and the error names it.
