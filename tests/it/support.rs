@@ -383,6 +383,30 @@ impl SecretService {
             keyring.wait().unwrap().success(),
             "gnome-keyring-daemon did not start"
         );
+        // The daemon takes its bus name after the starter returns: wait for it,
+        // so that no test meets a bus without a Secret Service yet.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        loop {
+            let owned = Command::new("dbus-send")
+                .args([
+                    &format!("--bus={address}"),
+                    "--print-reply",
+                    "--dest=org.freedesktop.DBus",
+                    "/org/freedesktop/DBus",
+                    "org.freedesktop.DBus.NameHasOwner",
+                    "string:org.freedesktop.secrets",
+                ])
+                .output()
+                .expect("dbus-send (apt-get install dbus) — .ci/run installs it");
+            if String::from_utf8_lossy(&owned.stdout).contains("boolean true") {
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "gnome-keyring-daemon never took org.freedesktop.secrets on the test bus"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
         SecretService {
             bus,
             address,
