@@ -706,7 +706,9 @@ ENVIRONMENT:
     AWS_DEFAULT_PROFILE, AWS_PROFILE      the profile, when --profile is not given
     BROWSER                               the browser commands, as Python reads them
     SSO_HELPER_TOKEN_STORE                keychain, file or auto
-    SSO_HELPER_NO_LOGIN=1, SSO_HELPER_NO_BROWSER=1, SSO_HELPER_LOG=debug
+    SSO_HELPER_NO_LOGIN=1                 as --no-login
+    SSO_HELPER_NO_BROWSER=1               as --no-browser
+    SSO_HELPER_LOG=debug                  as -v
 
 EXIT STATUS:
     0 success, 1 failure, 2 usage or configuration error,
@@ -940,6 +942,13 @@ credentials file (shadowed); the session's tokens can be refreshed (refresh);
 credential_process points at an executable; the keychain answers; the OIDC and
 portal endpoints resolve and connect; the clock agrees with the server's; the
 token's state. Exit status 1 when a check fails, 0 with only warnings.
+
+OPTIONS:
+    --profile NAME       The profile to check (default: $AWS_DEFAULT_PROFILE, else
+                         $AWS_PROFILE, else \"default\").
+    --sso-session NAME   Check an [sso-session NAME] section and its token instead
+                         of a profile.
+    --token-store STORE  The store to check: keychain, file or auto (default: auto).
 ";
 
 #[cfg(test)]
