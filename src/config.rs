@@ -278,6 +278,26 @@ pub enum SectionKind<'a> {
     Other,
 }
 
+/// Whether the section `name` is surely a profile other than `wanted`: a
+/// `profile NAME` header without quotes or backslashes whose last word is not
+/// `wanted` (what [`classify`] would find, without splitting).
+fn is_other_profile(name: &str, wanted: &str) -> bool {
+    let Some(rest) = name.strip_prefix("profile") else {
+        return false;
+    };
+    let space = [' ', '\t', '\r', '\n'];
+    let trimmed = rest.trim_end_matches(space);
+    let Some(i) = trimmed.rfind(space) else {
+        return false;
+    };
+    // Exactly two words: `profile`, white space, the last word.
+    let (head, last) = (&trimmed[..i], &trimmed[i + 1..]);
+    head.bytes()
+        .all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+        && last != wanted
+        && memchr::memchr3(b'"', b'\'', b'\\', name.as_bytes()).is_none()
+}
+
 /// botocore's `build_profile_map` and `_parse_section` for one section name:
 /// `shlex.split`, exactly two words. A name without quotes or backslashes is
 /// split in place (no allocation: the warm path classifies every header).
@@ -403,6 +423,8 @@ impl ConfigFile {
         let shared: Rc<String> = Rc::new(text);
         let keep = |name: &str| match only_profile {
             None => true,
+            // Most headers name another profile: told apart without splitting.
+            Some(wanted) if is_other_profile(name, wanted) => false,
             Some(wanted) => match classify(name) {
                 SectionKind::Profile(p) => *p == *wanted,
                 // Others are few, and their names explain `[m8]` or `[sso_session x]`.
@@ -1218,5 +1240,29 @@ sso_helper_role_name = PowerUser
                 .contains("line 2 is not a `key = value` setting"),
             "{e}"
         );
+    }
+}
+
+#[cfg(test)]
+mod quick_reject {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 4000, ..ProptestConfig::default() })]
+        /// The warm path's shortcut never drops a section `classify` would keep:
+        /// whatever it rejects is a profile, and not the one wanted.
+        #[test]
+        fn is_other_profile_agrees_with_classify(
+            name in "(profile|profiles|default|sso-session)?[ \t\r\na-c'\"\\\\]{0,8}",
+            wanted in "[a-c ]{1,3}|default",
+        ) {
+            if is_other_profile(&name, &wanted) {
+                match classify(&name) {
+                    SectionKind::Profile(p) => prop_assert_ne!(&*p, wanted.as_str()),
+                    other => prop_assert!(false, "{name:?} is {:?}", matches!(other, SectionKind::Other)),
+                }
+            }
+        }
     }
 }

@@ -261,6 +261,7 @@ pub fn headers(text: &str) -> Result<Vec<(String, usize)>, ParseError> {
         });
     }
     let mut parser = Parser::new(text);
+    parser.collect_headers = true;
     parser.run(&|_| false)?;
     Ok(parser
         .headers
@@ -305,8 +306,9 @@ struct Parser<'t> {
     section_count: usize,
     /// The current section's keys (cleared at each header).
     keys: KeySet<'t>,
-    /// Every header line: (name, line).
+    /// Every header line: (name, line), when `collect_headers`.
     headers: Vec<(&'t str, usize)>,
+    collect_headers: bool,
     /// The lines of the value being read (stripped; `""` for a blank line inside
     /// it), reused from key to key.
     pieces: Vec<&'t str>,
@@ -335,6 +337,7 @@ impl<'t> Parser<'t> {
             section_count: 0,
             keys: KeySet::default(),
             headers: Vec::new(),
+            collect_headers: false,
             pieces: Vec::new(),
             first_error: None,
         }
@@ -377,15 +380,25 @@ impl<'t> Parser<'t> {
         // About one section per `[`: sized once, not grown a few times.
         self.section_names
             .reserve(memchr::memchr_iter(b'[', bytes).count().min(1 << 16));
-        let mut breaks = memchr::memchr2_iter(b'\n', b'\r', bytes);
+        // Most files have no `\r`: then a line ends only at `\n`, found faster.
+        let has_cr = memchr::memchr(b'\r', bytes).is_some();
+        let mut breaks_cr = memchr::memchr2_iter(b'\n', b'\r', bytes);
+        let mut breaks_lf = memchr::memchr_iter(b'\n', bytes);
+        let mut next_break = move || {
+            if has_cr {
+                breaks_cr.next()
+            } else {
+                breaks_lf.next()
+            }
+        };
         let mut pos = 0;
         let mut number = 0;
         // Python's universal newlines: `\n`, `\r\n` or a lone `\r` ends a line.
         while pos < bytes.len() {
-            let mut end = breaks.next().unwrap_or(bytes.len());
+            let mut end = next_break().unwrap_or(bytes.len());
             // The `\n` of a `\r\n` was found already; the line starts after it.
             while end < pos {
-                end = breaks.next().unwrap_or(bytes.len());
+                end = next_break().unwrap_or(bytes.len());
             }
             let line = &text[pos..end];
             pos = match bytes.get(end) {
@@ -420,7 +433,9 @@ impl<'t> Parser<'t> {
             if let Some(name) = section_header(value) {
                 self.close(open.take(), current);
                 self.keys.clear();
-                self.headers.push((name, number));
+                if self.collect_headers {
+                    self.headers.push((name, number));
+                }
                 if name == "DEFAULT" {
                     current = Current::Default;
                 } else {
@@ -449,8 +464,7 @@ impl<'t> Parser<'t> {
                     kind: ErrorKind::BeforeFirstSection,
                 }));
             }
-            // Keys are short: a plain scan finds the first delimiter soonest.
-            let Some(split) = value.bytes().position(|b| b == b'=' || b == b':') else {
+            let Some(split) = memchr::memchr2(b'=', b':', value.as_bytes()) else {
                 self.error(number, ErrorKind::NotKeyValue);
                 continue;
             };
