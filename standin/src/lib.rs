@@ -5,7 +5,9 @@
 //! `/device` and `/authorize`), the SSO portal (`/federation/credentials`,
 //! `/assignment/accounts`, `/assignment/roles`, `/logout`) and STS `GetCallerIdentity`.
 //! The HTTP server is hand-rolled: one thread per connection, one request per connection,
-//! every response carries `Connection: close`.
+//! every response carries `Connection: close`; requests are served concurrently, so
+//! `Config::latency_ms` delays each answer without queueing the others behind it.
+//! A big organisation is `Config::generated_accounts(1000)`.
 
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
@@ -48,6 +50,33 @@ impl Account {
     }
 }
 
+/// Team names for generated accounts: account names do not sort like their ids.
+const TEAMS: [&str; 6] = ["Payments", "Analytics", "Core", "Billing", "Edge", "Data"];
+
+/// `n` accounts made the same way every time: ids `500000000000`, `500000000001`…
+/// in that order; names like `Billing 0003` (so name order is not id order) and
+/// emails like `account0003@example.com`; each has `ReadOnly`, account numbers
+/// divisible by 2 also `Admin`, by 3 also `PowerUser`, in that order (not sorted).
+pub fn generated_accounts(n: usize) -> Vec<Account> {
+    (0..n)
+        .map(|i| {
+            let mut roles = vec!["ReadOnly"];
+            if i % 2 == 0 {
+                roles.push("Admin");
+            }
+            if i % 3 == 0 {
+                roles.push("PowerUser");
+            }
+            Account::new(
+                &format!("{:012}", 500_000_000_000u64 + i as u64),
+                &format!("{} {i:04}", TEAMS[i % TEAMS.len()]),
+                &format!("account{i:04}@example.com"),
+                &roles,
+            )
+        })
+        .collect()
+}
+
 /// What a visit to the verification page (`/device`) or the PKCE `/authorize` page does.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Approval {
@@ -68,7 +97,13 @@ pub struct Config {
     pub issue_refresh_tokens: bool,
     pub approval: Approval,
     pub slow_down_polls: u32,
+    /// The most items a ListAccounts or ListAccountRoles page holds (the client's
+    /// `max_result` can only lower it).
     pub page_size: usize,
+    /// Every portal answer (GetRoleCredentials, ListAccounts, ListAccountRoles,
+    /// Logout) waits this long first, as a far-away service would; requests are
+    /// served concurrently, so this delays each without queueing the others.
+    pub latency_ms: u64,
     /// Log one line per request (method, path without query, status) to stderr.
     pub log_requests: bool,
     /// Random trouble on the API operations (not the browser pages or STS): each
@@ -81,6 +116,18 @@ pub struct Config {
 pub struct Chaos {
     pub fail_percent: u32,
     pub max_latency_ms: u64,
+}
+
+impl Config {
+    /// A big organisation: `n` accounts from `generated_accounts`, pages of up to
+    /// 100 items (the API's maximum), everything else as by default.
+    pub fn generated(n: usize) -> Config {
+        Config {
+            accounts: generated_accounts(n),
+            page_size: 100,
+            ..Config::default()
+        }
+    }
 }
 
 impl Default for Config {
@@ -116,6 +163,7 @@ impl Default for Config {
             approval: Approval::Approve,
             slow_down_polls: 0,
             page_size: 2,
+            latency_ms: 0,
             log_requests: false,
             chaos: None,
         }
@@ -697,6 +745,12 @@ struct State {
     /// Requests answered with a 2xx status, per operation.
     successes: HashMap<Op, usize>,
     failures: HashMap<Op, (u16, usize)>,
+    /// `throttle_next`: how many more 429s to give, with which `Retry-After` (s).
+    throttles: HashMap<Op, (usize, u64)>,
+    /// Until when the last 429 of `throttle_next` asked the client to wait.
+    paused_until: HashMap<Op, Instant>,
+    /// Requests that arrived before that time was over.
+    arrived_while_paused: HashMap<Op, usize>,
     /// Answers given as they are, instead of handling the request (a hostile or
     /// broken service): status, content type, body.
     scripted: HashMap<Op, Vec<(u16, String, Vec<u8>)>>,
@@ -775,6 +829,13 @@ impl State {
         (id, secret)
     }
 
+    /// A request of `op` arrived at `at`: counted if a `throttle_next` pause was on.
+    fn note_arrival(&mut self, op: Op, at: Instant) {
+        if self.paused_until.get(&op).is_some_and(|until| at < *until) {
+            *self.arrived_while_paused.entry(op).or_default() += 1;
+        }
+    }
+
     fn mint_access_token(&mut self) -> String {
         let token = self.secret(format!("aoaAAAAA{}", rand_str(B64URL, 120)));
         let expires = Instant::now() + Duration::from_secs(self.cfg.token_ttl_secs);
@@ -849,6 +910,19 @@ impl State {
             Err(r) => return r,
         };
         *self.counts.entry(op).or_default() += 1;
+        if let Some((left, secs)) = self.throttles.get_mut(&op)
+            && *left > 0
+        {
+            *left -= 1;
+            let secs = *secs;
+            let until = Instant::now() + Duration::from_secs(secs);
+            let paused = self.paused_until.entry(op).or_insert(until);
+            *paused = (*paused).max(until);
+            let mut r = injected(op, 429);
+            r.headers.retain(|(k, _)| *k != "Retry-After");
+            r.headers.push(("Retry-After", secs.to_string()));
+            return r;
+        }
         if let Some((status, left)) = self.failures.get_mut(&op)
             && *left > 0
         {
@@ -1422,6 +1496,33 @@ struct Inner {
     /// Requests held before they are handled (`StandIn::hold`).
     gates: Mutex<HashMap<Op, Gate>>,
     gate_changed: Condvar,
+    /// Per operation: requests being served now, and the most there ever were.
+    flights: Mutex<HashMap<Op, (usize, usize)>>,
+}
+
+/// A request being served, from when it was read until its answer is written.
+struct InFlight<'a> {
+    inner: &'a Inner,
+    op: Op,
+}
+
+impl<'a> InFlight<'a> {
+    fn new(inner: &'a Inner, op: Op) -> InFlight<'a> {
+        let mut flights = inner.flights.lock().unwrap_or_else(|e| e.into_inner());
+        let (now, max) = flights.entry(op).or_default();
+        *now += 1;
+        *max = (*max).max(*now);
+        InFlight { inner, op }
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        let mut flights = self.inner.flights.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((now, _)) = flights.get_mut(&self.op) {
+            *now -= 1;
+        }
+    }
 }
 
 /// How many of the next requests of an operation to hold, how many wait now,
@@ -1469,15 +1570,26 @@ impl Inner {
 fn serve_connection(inner: &Inner, stream: TcpStream) {
     let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
     let _ = stream.set_nodelay(true);
+    // Dropped after the answer is written.
+    let mut _in_flight = None;
     let (resp, line) = match read_request(&stream) {
         Ok(None) => return,
         Ok(Some(req)) => {
-            let (op, chaos) = {
-                let state = inner.lock();
-                (state.classify(&req).ok(), state.cfg.chaos)
+            let arrived = Instant::now();
+            let (op, chaos, latency_ms) = {
+                let mut state = inner.lock();
+                let op = state.classify(&req).ok();
+                if let Some(op) = op {
+                    state.note_arrival(op, arrived);
+                }
+                (op, state.cfg.chaos, state.cfg.latency_ms)
             };
             if let Some(op) = op {
+                _in_flight = Some(InFlight::new(inner, op));
                 inner.pass_gate(op);
+                if latency_ms > 0 && op.family() == Family::Portal {
+                    thread::sleep(Duration::from_millis(latency_ms));
+                }
             }
             let troubled = op.filter(|o| matches!(o.family(), Family::Oidc | Family::Portal));
             let resp = match (troubled, chaos) {
@@ -1550,6 +1662,9 @@ impl StandIn {
             counts: HashMap::new(),
             successes: HashMap::new(),
             failures: HashMap::new(),
+            throttles: HashMap::new(),
+            paused_until: HashMap::new(),
+            arrived_while_paused: HashMap::new(),
             scripted: HashMap::new(),
             secrets: Vec::new(),
         };
@@ -1559,6 +1674,7 @@ impl StandIn {
             log,
             gates: Mutex::new(HashMap::new()),
             gate_changed: Condvar::new(),
+            flights: Mutex::new(HashMap::new()),
         });
         let acceptor_inner = Arc::clone(&inner);
         let acceptor = thread::Builder::new()
@@ -1651,6 +1767,34 @@ impl StandIn {
             .access
             .values_mut()
             .for_each(|t| t.revoked = true);
+    }
+
+    /// The most requests of `op` that were being served at once (read, not yet
+    /// answered).
+    pub fn max_in_flight(&self, op: Op) -> usize {
+        let flights = self.inner.flights.lock().unwrap_or_else(|e| e.into_inner());
+        flights.get(&op).map_or(0, |(_, max)| *max)
+    }
+
+    /// Answers the next `times` requests of `op` with 429 TooManyRequestsException
+    /// and `Retry-After: retry_after_secs`; requests of `op` that arrive before the
+    /// last such wait is over are counted (`arrived_while_throttled`).
+    pub fn throttle_next(&self, op: Op, times: usize, retry_after_secs: u64) {
+        self.inner
+            .lock()
+            .throttles
+            .insert(op, (times, retry_after_secs));
+    }
+
+    /// Requests of `op` that arrived while a `throttle_next` answer's
+    /// `Retry-After` was still running.
+    pub fn arrived_while_throttled(&self, op: Op) -> usize {
+        self.inner
+            .lock()
+            .arrived_while_paused
+            .get(&op)
+            .copied()
+            .unwrap_or(0)
     }
 
     /// Answers the next `times` requests of `op` with `status` and a fitting error body.

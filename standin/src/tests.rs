@@ -566,3 +566,110 @@ fn helpers_and_shutdown() {
     assert!(TcpStream::connect(("127.0.0.1", port)).is_err());
     assert!(StandIn::start_on(Config::default(), port).is_ok());
 }
+
+#[test]
+fn generated_accounts_are_the_same_every_time() {
+    let a = generated_accounts(1000);
+    assert_eq!(a, generated_accounts(1000));
+    assert_eq!(a.len(), 1000);
+    assert_eq!(
+        a[0],
+        Account::new(
+            "500000000000",
+            "Payments 0000",
+            "account0000@example.com",
+            &["ReadOnly", "Admin", "PowerUser"]
+        )
+    );
+    assert_eq!(a[1].roles, ["ReadOnly"]);
+    assert_eq!(a[2].roles, ["ReadOnly", "Admin"]);
+    assert_eq!(a[3].name, "Billing 0003");
+    assert_eq!(a[999].id, "500000000999");
+    let mut ids: Vec<&str> = a.iter().map(|a| a.id.as_str()).collect();
+    ids.dedup();
+    assert_eq!(ids.len(), 1000);
+    assert!(a.iter().all(|a| a.id.len() == 12));
+    let c = Config::generated(1000);
+    assert_eq!((c.accounts.len(), c.page_size), (1000, 100));
+}
+
+#[test]
+fn a_thousand_accounts_in_pages_of_a_hundred() {
+    let s = StandIn::start(Config::generated(1000));
+    let token = s.seed_token();
+    let (mut seen, mut next) = (Vec::new(), None::<String>);
+    loop {
+        let mut target = "/assignment/accounts?max_result=100".to_string();
+        if let Some(t) = &next {
+            target.push_str(&format!("&next_token={}", pct_encode(t)));
+        }
+        let v = portal(&s, &target, &token).json();
+        let page = v["accountList"].as_array().unwrap();
+        assert!(page.len() <= 100);
+        seen.extend(
+            page.iter()
+                .map(|a| a["accountId"].as_str().unwrap().to_string()),
+        );
+        match v["nextToken"].as_str() {
+            Some(t) => next = Some(t.to_string()),
+            None => break,
+        }
+    }
+    assert_eq!(s.count(Op::ListAccounts), 10);
+    let want: Vec<String> = generated_accounts(1000).into_iter().map(|a| a.id).collect();
+    assert_eq!(seen, want);
+    let v = portal(&s, "/assignment/roles?account_id=500000000006", &token).json();
+    assert_eq!(
+        v["roleList"],
+        json!([
+            {"roleName": "ReadOnly", "accountId": "500000000006"},
+            {"roleName": "Admin", "accountId": "500000000006"},
+            {"roleName": "PowerUser", "accountId": "500000000006"},
+        ])
+    );
+}
+
+#[test]
+fn requests_are_served_concurrently_and_counted_in_flight() {
+    let s = StandIn::start(Config {
+        latency_ms: 20,
+        ..Config::default()
+    });
+    let token = s.seed_token();
+    let target = "/assignment/roles?account_id=111111111111";
+    assert_eq!(s.max_in_flight(Op::ListAccountRoles), 0);
+    s.hold(Op::ListAccountRoles, 3);
+    std::thread::scope(|scope| {
+        let calls: Vec<_> = (0..3)
+            .map(|_| scope.spawn(|| portal(&s, target, &token).status))
+            .collect();
+        // All three are being served at once: none waits for another.
+        assert!(s.wait_held(Op::ListAccountRoles, 3, Duration::from_secs(10)));
+        s.release(Op::ListAccountRoles);
+        for c in calls {
+            assert_eq!(c.join().unwrap(), 200);
+        }
+    });
+    assert_eq!(s.max_in_flight(Op::ListAccountRoles), 3);
+    assert_eq!(portal(&s, target, &token).status, 200);
+    assert_eq!(s.max_in_flight(Op::ListAccountRoles), 3);
+}
+
+#[test]
+fn throttle_next_asks_for_a_pause_and_counts_who_ignores_it() {
+    let s = StandIn::start(Config::default());
+    let token = s.seed_token();
+    let target = "/assignment/roles?account_id=111111111111";
+    s.throttle_next(Op::ListAccountRoles, 1, 30);
+    let r = portal(&s, target, &token);
+    assert_eq!((r.status, r.header("retry-after")), (429, Some("30")));
+    assert_eq!(
+        r.header("x-amzn-errortype"),
+        Some("TooManyRequestsException")
+    );
+    assert_eq!(s.arrived_while_throttled(Op::ListAccountRoles), 0);
+    // Asked again at once, inside the 30 s: counted, and answered.
+    assert_eq!(portal(&s, target, &token).status, 200);
+    assert_eq!(s.arrived_while_throttled(Op::ListAccountRoles), 1);
+    assert_eq!(s.arrived_while_throttled(Op::ListAccounts), 0);
+}
