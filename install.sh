@@ -50,8 +50,10 @@ prefix="${PREFIX:-$HOME/.local}"
 bindir="$prefix/bin"
 dest="$bindir/sso-helper"
 
-echo "==> building sso-helper (release)"
-if ! (cd "$repo" && cargo build --release --locked -p sso-helper); then
+# A static musl binary when this machine can build one (scripts/release-target).
+triple="$("$repo/scripts/release-target")"
+echo "==> building sso-helper (release${triple:+, $triple})"
+if ! (cd "$repo" && cargo build --release --locked -p sso-helper ${triple:+--target "$triple"}); then
     echo "install.sh: the build failed (cargo's messages above); nothing was installed" >&2
     exit 1
 fi
@@ -62,7 +64,7 @@ target_dir="${target_dir:-$repo/target}"
 
 echo "==> installing to $dest"
 mkdir -p "$bindir"
-install -m 0755 "$target_dir/release/sso-helper" "$dest"
+install -m 0755 "$target_dir/${triple:+$triple/}release/sso-helper" "$dest"
 echo "installed: $dest ($("$dest" --version))"
 
 case ":${PATH}:" in

@@ -133,7 +133,8 @@ pub fn core_limit_found() -> Option<Option<u64>> {
 }
 
 /// A panic is a bug: one line, with its place, and the message only when it is a
-/// fixed text (a formatted one could carry data).
+/// fixed text (a formatted one could carry data); then exit status 101, in any
+/// thread.
 fn report_panic(info: &std::panic::PanicHookInfo<'_>) {
     let what = info
         .payload()
@@ -147,6 +148,9 @@ fn report_panic(info: &std::panic::PanicHookInfo<'_>) {
     eprintln!(
         "sso-helper: internal error ({what}{place}); please report it with the command you ran"
     );
+    // The release build aborts on panic (Cargo.toml): end here instead, with the
+    // status an unwinding panic gives, and no SIGABRT.
+    std::process::exit(101);
 }
 
 fn fail(e: &error::Error) -> ExitCode {
