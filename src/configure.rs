@@ -532,19 +532,13 @@ fn ask_on_terminal(question: &str) -> Result<Option<String>> {
     Ok((!answer.is_empty()).then(|| answer.to_string()))
 }
 
-/// Every account with its roles (paginated), signing in first when needed; a token
-/// the portal rejects (401) is replaced once (SPEC §3's 401 rule).
+/// Every account with its roles (paginated; `inventory::accounts_and_roles`: many
+/// accounts at once, a progress line on a terminal), signing in first when
+/// needed; a token the portal rejects (401) is replaced once (SPEC §3's 401 rule).
 fn reachable(session: &Session<'_>, sso: &SsoSession, opts: &Options) -> Result<Vec<Reachable>> {
     let portal = session.portal(sso)?;
     let list = |token: &Token| -> Result<Vec<Reachable>> {
-        portal
-            .list_accounts(&token.access_token)?
-            .into_iter()
-            .map(|a| {
-                let roles = portal.list_account_roles(&token.access_token, &a.id)?;
-                Ok((a, roles))
-            })
-            .collect()
+        crate::inventory::accounts_and_roles(session.ctx, &portal, &token.access_token)
     };
     let token = session.token(sso, opts, None)?;
     match list(&token) {

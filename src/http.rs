@@ -3,12 +3,17 @@
 //! request timeouts; HTTP errors come back as answers, not errors, because SSO OIDC
 //! reports login state in 400 bodies; retries with exponential backoff and full
 //! jitter; curl-style proxy variables; `-v` logs one line per request, never a
-//! header value or a body.
+//! header value or a body. `Concurrent` sends from worker threads with the same
+//! rules, and a 429 there makes every request of the batch wait (`Throttle`).
 
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::hash::{BuildHasher, Hasher};
+use std::path::PathBuf;
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
+
+use time::OffsetDateTime;
 
 use crate::context::Context;
 use crate::endpoints::host_of;
@@ -22,6 +27,14 @@ const RETRY_BUDGET: Duration = Duration::from_secs(60);
 const RETRY_AFTER_CAP: Duration = Duration::from_secs(10);
 const BACKOFF_BASE: Duration = Duration::from_millis(500);
 const BACKOFF_CAP: Duration = Duration::from_secs(20);
+
+/// The most requests a `Concurrent` batch has in flight at once. 16: `list` and
+/// `configure` on 1,000 accounts then make about 63 rounds of ListAccountRoles
+/// instead of 1,000 (8 would leave them under the 8× target once the sequential
+/// ListAccounts pages are counted), while staying a polite load on one portal:
+/// a 429 slows the whole batch down (`Throttle`), and 16 idle connections are
+/// kept for reuse so a batch does not redo TLS handshakes.
+pub const MAX_IN_FLIGHT: usize = 16;
 
 /// When a request may be sent again.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -108,7 +121,65 @@ pub struct Http<'c> {
     agents: RefCell<HashMap<Option<String>, ureq::Agent>>,
     /// `AWS_CA_BUNDLE` or the profile's `ca_bundle`: PEM certificates trusted
     /// beside the system's roots, and where the setting came from.
-    ca_bundle: Option<(std::path::PathBuf, String)>,
+    ca_bundle: Option<(PathBuf, String)>,
+}
+
+/// A sender that worker threads share, for a batch of requests to one endpoint
+/// (`Http::concurrent`). `Http` borrows the `Context`, which stays on the main
+/// thread; this holds what sending needs — the endpoint's agent, the CA bundle,
+/// whether `-v` is on — and uses the real clock and sleep. Retries follow the
+/// same rules as `Http::send`, and a 429 holds back every request of the batch
+/// (`Throttle`).
+pub struct Concurrent {
+    agent: ureq::Agent,
+    ca_bundle: Option<(PathBuf, String)>,
+    verbose: bool,
+    throttle: Throttle,
+}
+
+/// Throttling shared by the requests of a `Concurrent` batch: after a 429 none of
+/// them is sent (first try or retry) before `not_before`, so the batch slows down
+/// together instead of each worker finding out by itself. Each request still has
+/// SPEC §7's bounds: at most 3 retries and 60 s in all.
+#[derive(Debug, Default)]
+struct Throttle {
+    not_before: Mutex<Option<Instant>>,
+}
+
+impl Throttle {
+    /// No request of the batch goes out before `until` (later holds win).
+    fn hold_until(&self, until: Instant) {
+        let mut nb = self.not_before.lock().unwrap_or_else(|e| e.into_inner());
+        *nb = Some(nb.map_or(until, |t| t.max(until)));
+    }
+
+    /// How long after `now` requests may go out again.
+    fn remaining(&self, now: Instant) -> Duration {
+        let nb = self.not_before.lock().unwrap_or_else(|e| e.into_inner());
+        nb.map_or(Duration::ZERO, |t| t.saturating_duration_since(now))
+    }
+}
+
+/// What one request's send-and-retry loop takes from where it runs: `Http` lends
+/// its `Context`'s clock, sleep and log; a `Concurrent` worker the real ones and
+/// the batch's `Throttle`.
+struct Link<'a> {
+    agent: &'a ureq::Agent,
+    ca_bundle: Option<&'a (PathBuf, String)>,
+    now: &'a dyn Fn() -> OffsetDateTime,
+    sleep: &'a dyn Fn(Duration),
+    verbose: bool,
+    throttle: Option<&'a Throttle>,
+}
+
+impl Link<'_> {
+    /// A `-v` line, as `Context::debug` writes it: one `eprintln!` per line, so
+    /// lines from concurrent workers never run into each other.
+    fn debug(&self, msg: impl FnOnce() -> String) {
+        if self.verbose {
+            eprintln!("sso-helper: debug: {}", msg());
+        }
+    }
 }
 
 enum Failure {
@@ -136,7 +207,7 @@ impl<'c> Http<'c> {
     }
 
     /// Trusts the PEM certificates in `path` too (`source` names the setting).
-    pub fn with_ca_bundle(mut self, path: std::path::PathBuf, source: String) -> Http<'c> {
+    pub fn with_ca_bundle(mut self, path: PathBuf, source: String) -> Http<'c> {
         self.ca_bundle = Some((path, source));
         self
     }
@@ -144,183 +215,30 @@ impl<'c> Http<'c> {
     /// Sends the request, retrying per its `Retry`; any HTTP status comes back as
     /// an `Answer`, only a request that got no answer is an error.
     pub fn send(&self, req: &Request<'_>) -> Result<Answer> {
-        let host = url_host(&req.url);
         let agent = self.agent(&req.url)?;
-        let started = Instant::now();
-        let mut attempt = 0;
-        loop {
-            let t0 = Instant::now();
-            // Retries share what is left of the budget: the whole exchange stays
-            // within it, not just the moment the last attempt starts.
-            let timeout = REQUEST_TIMEOUT.min(RETRY_BUDGET.saturating_sub(started.elapsed()));
-            let outcome = self.send_once(&agent, req, &host, timeout);
-            let elapsed = t0.elapsed().as_millis();
-            let (retryable, wait_hint) = match &outcome {
-                Ok(a) => {
-                    self.ctx.debug(|| {
-                        format!(
-                            "{} {} {} -> {} ({elapsed} ms)",
-                            req.op,
-                            method_name(req.method),
-                            req.loggable_url(),
-                            a.status
-                        )
-                    });
-                    let transient = a.status == 429 || a.status >= 500;
-                    let slow = a.is_slow_down() && req.retry != Retry::Polling;
-                    (transient || slow, a.retry_after)
-                }
-                Err(f) => {
-                    let (kind, detail) = match f {
-                        Failure::NotSent(d) => ("not sent", d),
-                        Failure::MaybeSent(d) => ("failed", d),
-                        Failure::Certificate(d) => ("tls", d),
-                        Failure::Malformed(d) => ("malformed", d),
-                    };
-                    self.ctx.debug(|| {
-                        format!(
-                            "{} {} {} -> {kind}: {detail} ({elapsed} ms)",
-                            req.op,
-                            method_name(req.method),
-                            req.loggable_url()
-                        )
-                    });
-                    let retryable = match f {
-                        Failure::NotSent(_) => true,
-                        Failure::MaybeSent(_) => req.retry != Retry::RefreshGrant,
-                        Failure::Certificate(_) | Failure::Malformed(_) => false,
-                    };
-                    (retryable, None)
-                }
-            };
-            if retryable && attempt < MAX_RETRIES {
-                let delay = wait_hint
-                    .map(|d| d.min(RETRY_AFTER_CAP))
-                    .unwrap_or_else(|| backoff(attempt));
-                if started.elapsed() + delay < RETRY_BUDGET {
-                    attempt += 1;
-                    self.ctx.debug(|| {
-                        format!("{} retry {attempt} in {} ms", req.op, delay.as_millis())
-                    });
-                    self.ctx.sleep(delay);
-                    continue;
-                }
-            }
-            return match outcome {
-                Ok(a) => Ok(a),
-                Err(Failure::Certificate(detail)) => Err(Error::Network {
-                    op: req.op,
-                    host,
-                    detail: match &self.ca_bundle {
-                        Some((path, source)) => format!(
-                            "{detail} (trusted: the system's roots and {source} = {})",
-                            path.display()
-                        ),
-                        None => format!("{detail} (trusted: the system's roots)"),
-                    },
-                    certificate: true,
-                    sent: false,
-                }),
-                Err(Failure::NotSent(detail)) => Err(Error::Network {
-                    op: req.op,
-                    host,
-                    detail,
-                    certificate: false,
-                    sent: false,
-                }),
-                Err(Failure::MaybeSent(detail)) => Err(Error::Network {
-                    op: req.op,
-                    host,
-                    detail,
-                    certificate: false,
-                    sent: true,
-                }),
-                Err(Failure::Malformed(detail)) => Err(Error::BadResponse {
-                    op: req.op,
-                    host,
-                    detail,
-                }),
-            };
-        }
+        let now = || self.ctx.now();
+        let sleep = |d| self.ctx.sleep(d);
+        exchange(
+            &Link {
+                agent: &agent,
+                ca_bundle: self.ca_bundle.as_ref(),
+                now: &now,
+                sleep: &sleep,
+                verbose: self.ctx.verbose(),
+                throttle: None,
+            },
+            req,
+        )
     }
 
-    fn send_once(
-        &self,
-        agent: &ureq::Agent,
-        req: &Request<'_>,
-        host: &str,
-        timeout: Duration,
-    ) -> Result<Answer, Failure> {
-        let result = match req.method {
-            Method::Get => {
-                let mut r = agent
-                    .get(&req.url)
-                    .config()
-                    .timeout_global(Some(timeout))
-                    .build()
-                    .header("accept", "application/json");
-                if let Some(t) = req.bearer {
-                    r = r.header("x-amz-sso_bearer_token", t.expose());
-                }
-                r.call()
-            }
-            Method::Post => {
-                let mut r = agent
-                    .post(&req.url)
-                    .config()
-                    .timeout_global(Some(timeout))
-                    .build()
-                    .header("content-type", "application/json")
-                    .header("accept", "application/json");
-                if let Some(t) = req.bearer {
-                    r = r.header("x-amz-sso_bearer_token", t.expose());
-                }
-                match &req.json {
-                    Some(body) => r.send(body.expose()),
-                    None => r.send_empty(),
-                }
-            }
-        };
-        let mut response = result.map_err(classify)?;
-        let header = |name: &str| {
-            response
-                .headers()
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_string)
-        };
-        let error_type = header("x-amzn-errortype").map(|t| {
-            let t = t.split(':').next().unwrap_or("");
-            t.rsplit('#').next().unwrap_or(t).to_string()
-        });
-        let retry_after = header("retry-after").and_then(|v| parse_retry_after(&v, self.ctx.now()));
-        let date = header("date");
-        let status = response.status().as_u16();
-        let bytes = response
-            .body_mut()
-            .with_config()
-            .limit(MAX_BODY)
-            .read_to_vec()
-            .map_err(|e| match e {
-                ureq::Error::BodyExceedsLimit(_) => Failure::Malformed(format!(
-                    "HTTP {status} with a body larger than {} KiB",
-                    MAX_BODY / 1024
-                )),
-                other => Failure::MaybeSent(format!(
-                    "the connection broke while the answer was read ({})",
-                    printable(&other.to_string(), 120)
-                )),
-            })?;
-        let body = String::from_utf8(bytes).map_err(|_| {
-            Failure::Malformed(format!("HTTP {status} with a body that is not UTF-8 text"))
-        })?;
-        Ok(Answer {
-            status,
-            error_type,
-            retry_after,
-            date,
-            body,
-            host: host.to_string(),
+    /// A sender for worker threads, for a batch of requests to `url`'s endpoint
+    /// (its proxy choice and agent are made here, on the main thread).
+    pub fn concurrent(&self, url: &str) -> Result<Concurrent> {
+        Ok(Concurrent {
+            agent: self.agent(url)?,
+            ca_bundle: self.ca_bundle.clone(),
+            verbose: self.ctx.verbose(),
+            throttle: Throttle::default(),
         })
     }
 
@@ -358,6 +276,8 @@ impl<'c> Http<'c> {
             .timeout_connect(Some(CONNECT_TIMEOUT))
             .timeout_global(Some(REQUEST_TIMEOUT))
             .max_redirects(0)
+            .max_idle_connections(MAX_IN_FLIGHT)
+            .max_idle_connections_per_host(MAX_IN_FLIGHT)
             .user_agent(concat!("sso-helper/", env!("CARGO_PKG_VERSION")))
             .proxy(proxy_setting)
             .tls_config(tls)
@@ -366,6 +286,260 @@ impl<'c> Http<'c> {
         self.agents.borrow_mut().insert(proxy, agent.clone());
         Ok(agent)
     }
+}
+
+impl Concurrent {
+    /// Sends `req` from any thread: `Http::send`'s rules, and the batch's throttle.
+    pub fn send(&self, req: &Request<'_>) -> Result<Answer> {
+        exchange(
+            &Link {
+                agent: &self.agent,
+                ca_bundle: self.ca_bundle.as_ref(),
+                now: &OffsetDateTime::now_utc,
+                sleep: &std::thread::sleep,
+                verbose: self.verbose,
+                throttle: Some(&self.throttle),
+            },
+            req,
+        )
+    }
+}
+
+/// Sends `req` over `link`, retrying per its `Retry` (SPEC §7); any HTTP status
+/// comes back as an `Answer`, only a request that got no answer is an error. With a
+/// `Throttle`, every try first waits out the batch's hold, and a 429 extends it.
+fn exchange(link: &Link<'_>, req: &Request<'_>) -> Result<Answer> {
+    let host = url_host(&req.url);
+    if let Some(throttle) = link.throttle {
+        // Another request of the batch was throttled: wait with it (the retry
+        // budget starts with the first try).
+        loop {
+            let wait = throttle.remaining(Instant::now());
+            if wait.is_zero() {
+                break;
+            }
+            (link.sleep)(wait);
+        }
+    }
+    let started = Instant::now();
+    let mut attempt = 0;
+    loop {
+        let t0 = Instant::now();
+        // Retries share what is left of the budget: the whole exchange stays
+        // within it, not just the moment the last attempt starts.
+        let timeout = REQUEST_TIMEOUT.min(RETRY_BUDGET.saturating_sub(started.elapsed()));
+        let outcome = send_once(link.agent, req, &host, timeout, (link.now)());
+        let elapsed = t0.elapsed().as_millis();
+        let (retryable, wait_hint) = match &outcome {
+            Ok(a) => {
+                link.debug(|| {
+                    format!(
+                        "{} {} {} -> {} ({elapsed} ms)",
+                        req.op,
+                        method_name(req.method),
+                        req.loggable_url(),
+                        a.status
+                    )
+                });
+                let transient = a.status == 429 || a.status >= 500;
+                let slow = a.is_slow_down() && req.retry != Retry::Polling;
+                (transient || slow, a.retry_after)
+            }
+            Err(f) => {
+                let (kind, detail) = match f {
+                    Failure::NotSent(d) => ("not sent", d),
+                    Failure::MaybeSent(d) => ("failed", d),
+                    Failure::Certificate(d) => ("tls", d),
+                    Failure::Malformed(d) => ("malformed", d),
+                };
+                link.debug(|| {
+                    format!(
+                        "{} {} {} -> {kind}: {detail} ({elapsed} ms)",
+                        req.op,
+                        method_name(req.method),
+                        req.loggable_url()
+                    )
+                });
+                let retryable = match f {
+                    Failure::NotSent(_) => true,
+                    Failure::MaybeSent(_) => req.retry != Retry::RefreshGrant,
+                    Failure::Certificate(_) | Failure::Malformed(_) => false,
+                };
+                (retryable, None)
+            }
+        };
+        if retryable && attempt < MAX_RETRIES {
+            let mut delay = wait_hint
+                .map(|d| d.min(RETRY_AFTER_CAP))
+                .unwrap_or_else(|| backoff(attempt));
+            if let Some(throttle) = link.throttle {
+                if matches!(&outcome, Ok(a) if a.status == 429) {
+                    throttle.hold_until(Instant::now() + delay);
+                    link.debug(|| {
+                        format!(
+                            "{} throttled: every request waits {} ms",
+                            req.op,
+                            delay.as_millis()
+                        )
+                    });
+                }
+                delay = delay.max(throttle.remaining(Instant::now()));
+            }
+            if started.elapsed() + delay < RETRY_BUDGET {
+                attempt += 1;
+                link.debug(|| format!("{} retry {attempt} in {} ms", req.op, delay.as_millis()));
+                (link.sleep)(delay);
+                if batch_lets_go(link, started) {
+                    continue;
+                }
+            }
+        }
+        return finish(link, req, host, outcome);
+    }
+}
+
+/// After a retry's wait: waits out any hold of the batch that another request
+/// made meanwhile, and says whether the retry may go; not when waiting would break
+/// the retry budget (the request then ends with its last outcome). A `Throttle`
+/// comes with the real sleep, so this ends.
+fn batch_lets_go(link: &Link<'_>, started: Instant) -> bool {
+    let Some(throttle) = link.throttle else {
+        return true;
+    };
+    loop {
+        let wait = throttle.remaining(Instant::now());
+        if wait.is_zero() {
+            return true;
+        }
+        if started.elapsed() + wait >= RETRY_BUDGET {
+            return false;
+        }
+        (link.sleep)(wait);
+    }
+}
+
+/// A request's last outcome as the caller sees it.
+fn finish(
+    link: &Link<'_>,
+    req: &Request<'_>,
+    host: String,
+    outcome: Result<Answer, Failure>,
+) -> Result<Answer> {
+    match outcome {
+        Ok(a) => Ok(a),
+        Err(Failure::Certificate(detail)) => Err(Error::Network {
+            op: req.op,
+            host,
+            detail: match link.ca_bundle {
+                Some((path, source)) => format!(
+                    "{detail} (trusted: the system's roots and {source} = {})",
+                    path.display()
+                ),
+                None => format!("{detail} (trusted: the system's roots)"),
+            },
+            certificate: true,
+            sent: false,
+        }),
+        Err(Failure::NotSent(detail)) => Err(Error::Network {
+            op: req.op,
+            host,
+            detail,
+            certificate: false,
+            sent: false,
+        }),
+        Err(Failure::MaybeSent(detail)) => Err(Error::Network {
+            op: req.op,
+            host,
+            detail,
+            certificate: false,
+            sent: true,
+        }),
+        Err(Failure::Malformed(detail)) => Err(Error::BadResponse {
+            op: req.op,
+            host,
+            detail,
+        }),
+    }
+}
+
+fn send_once(
+    agent: &ureq::Agent,
+    req: &Request<'_>,
+    host: &str,
+    timeout: Duration,
+    now: OffsetDateTime,
+) -> Result<Answer, Failure> {
+    let result = match req.method {
+        Method::Get => {
+            let mut r = agent
+                .get(&req.url)
+                .config()
+                .timeout_global(Some(timeout))
+                .build()
+                .header("accept", "application/json");
+            if let Some(t) = req.bearer {
+                r = r.header("x-amz-sso_bearer_token", t.expose());
+            }
+            r.call()
+        }
+        Method::Post => {
+            let mut r = agent
+                .post(&req.url)
+                .config()
+                .timeout_global(Some(timeout))
+                .build()
+                .header("content-type", "application/json")
+                .header("accept", "application/json");
+            if let Some(t) = req.bearer {
+                r = r.header("x-amz-sso_bearer_token", t.expose());
+            }
+            match &req.json {
+                Some(body) => r.send(body.expose()),
+                None => r.send_empty(),
+            }
+        }
+    };
+    let mut response = result.map_err(classify)?;
+    let header = |name: &str| {
+        response
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    let error_type = header("x-amzn-errortype").map(|t| {
+        let t = t.split(':').next().unwrap_or("");
+        t.rsplit('#').next().unwrap_or(t).to_string()
+    });
+    let retry_after = header("retry-after").and_then(|v| parse_retry_after(&v, now));
+    let date = header("date");
+    let status = response.status().as_u16();
+    let bytes = response
+        .body_mut()
+        .with_config()
+        .limit(MAX_BODY)
+        .read_to_vec()
+        .map_err(|e| match e {
+            ureq::Error::BodyExceedsLimit(_) => Failure::Malformed(format!(
+                "HTTP {status} with a body larger than {} KiB",
+                MAX_BODY / 1024
+            )),
+            other => Failure::MaybeSent(format!(
+                "the connection broke while the answer was read ({})",
+                printable(&other.to_string(), 120)
+            )),
+        })?;
+    let body = String::from_utf8(bytes).map_err(|_| {
+        Failure::Malformed(format!("HTTP {status} with a body that is not UTF-8 text"))
+    })?;
+    Ok(Answer {
+        status,
+        error_type,
+        retry_after,
+        date,
+        body,
+        host: host.to_string(),
+    })
 }
 
 /// The certificates of a PEM bundle, with the system's roots.
@@ -652,6 +826,27 @@ mod tests {
         );
         let c = ctx(&[("HTTPS_PROXY", "http://p:1"), ("no_proxy", "*")]);
         assert_eq!(proxy_for(&c, "https://a.b"), None);
+    }
+
+    #[test]
+    fn a_throttle_holds_every_request_until_the_latest_time_asked() {
+        let t = Throttle::default();
+        let now = Instant::now();
+        assert_eq!(t.remaining(now), Duration::ZERO);
+        t.hold_until(now + Duration::from_secs(2));
+        // A shorter hold asked for by another request does not shorten it.
+        t.hold_until(now + Duration::from_secs(1));
+        assert_eq!(t.remaining(now), Duration::from_secs(2));
+        assert_eq!(
+            t.remaining(now + Duration::from_millis(1500)),
+            Duration::from_millis(500)
+        );
+        assert_eq!(t.remaining(now + Duration::from_secs(3)), Duration::ZERO);
+        t.hold_until(now + Duration::from_secs(5));
+        assert_eq!(t.remaining(now), Duration::from_secs(5));
+        // Shared by the workers of a batch.
+        fn shared<T: Send + Sync>() {}
+        shared::<Concurrent>();
     }
 
     #[test]

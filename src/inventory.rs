@@ -1,10 +1,19 @@
 //! `sso-helper list` (what the user can reach) and `sso-helper status` (what is
 //! stored). Both return text for `output`; neither ever shows a secret. Their
-//! `--json` shapes are documented in docs/commands/ and kept stable.
+//! `--json` shapes are documented in docs/commands/ and kept stable. Also what
+//! `list` and `configure` share: every account with its roles
+//! (`accounts_and_roles`), and the progress line on a terminal while that runs.
+
+use std::io::IsTerminal;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::config::SsoSession;
+use crate::context::Context;
 use crate::credentials::{MIN_LIFETIME, Options, Session};
 use crate::error::Result;
+use crate::portal::{Account, Portal};
+use crate::secret::Secret;
 use crate::store::FileStore;
 use crate::store::Store;
 use crate::timestamp::format_utc;
@@ -40,22 +49,82 @@ struct AccountJson {
     roles: Vec<String>,
 }
 
+/// Every account the token reaches with its roles, as the portal lists them:
+/// ListAccounts (every page), then ListAccountRoles (every page) for each account,
+/// `http::MAX_IN_FLIGHT` requests at a time, in ListAccounts' order; the first
+/// failure in that order is the error. Shows `Progress` meanwhile.
+pub fn accounts_and_roles(
+    ctx: &Context,
+    portal: &Portal<'_>,
+    token: &Secret,
+) -> Result<Vec<(Account, Vec<String>)>> {
+    let progress = Progress::start(ctx);
+    let accounts = portal.list_accounts_counting(token, &|n| progress.accounts(n))?;
+    let total = accounts.len();
+    progress.roles(0, total);
+    portal.roles_of_accounts(token, accounts, &|done| progress.roles(done, total))
+}
+
+/// The line `list` and `configure` keep on stderr while they ask the portal about
+/// every account (`listing accounts: 300`, then `listing roles: 120/1000
+/// accounts`), so a big organisation shows signs of life; cleared when dropped.
+/// Only when stderr is a terminal that can erase a line (indicatif draws nothing
+/// when `TERM` is unset or `dumb`) — SDKs and scripts that capture stderr get
+/// nothing — and not with `-v`, whose request lines would tear it (they are the
+/// sign of life then). The credentials command never shows one.
+struct Progress(Option<ProgressBar>);
+
+impl Progress {
+    fn start(ctx: &Context) -> Progress {
+        if ctx.verbose() || !std::io::stderr().is_terminal() {
+            return Progress(None);
+        }
+        let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+        bar.set_style(ProgressStyle::with_template("{msg}").expect("a valid template"));
+        bar.set_message("listing accounts");
+        Progress(Some(bar))
+    }
+
+    /// `n` accounts listed so far.
+    fn accounts(&self, n: usize) {
+        if let Some(bar) = &self.0 {
+            bar.set_message(format!("listing accounts: {n}"));
+        }
+    }
+
+    /// The roles of `done` of `total` accounts listed.
+    fn roles(&self, done: usize, total: usize) {
+        if let Some(bar) = &self.0 {
+            bar.set_message(format!("listing roles: {done}/{total} accounts"));
+        }
+    }
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        if let Some(bar) = &self.0 {
+            bar.finish_and_clear();
+        }
+    }
+}
+
 /// `list`: every account with its roles, sorted by name then id; roles sorted.
 pub fn list(session: &Session<'_>, sso: &SsoSession, opts: &Options, json: bool) -> Result<String> {
     let portal = session.portal(sso)?;
     let mut accounts = session.with_token(sso, opts, |token| {
-        let mut out = Vec::new();
-        for a in portal.list_accounts(&token.access_token)? {
-            let mut roles = portal.list_account_roles(&token.access_token, &a.id)?;
-            roles.sort();
-            out.push(AccountJson {
-                id: a.id,
-                name: a.name,
-                email: a.email,
-                roles,
-            });
-        }
-        Ok(out)
+        let reachable = accounts_and_roles(session.ctx, &portal, &token.access_token)?;
+        Ok(reachable
+            .into_iter()
+            .map(|(a, mut roles)| {
+                roles.sort();
+                AccountJson {
+                    id: a.id,
+                    name: a.name,
+                    email: a.email,
+                    roles,
+                }
+            })
+            .collect::<Vec<_>>())
     })?;
     accounts.sort_by(|a, b| (a.name.to_lowercase(), &a.id).cmp(&(b.name.to_lowercase(), &b.id)));
     if json {

@@ -1,11 +1,15 @@
 //! The SSO portal API (reference §3): GetRoleCredentials with the access token in
-//! `x-amz-sso_bearer_token`.
+//! `x-amz-sso_bearer_token`; ListAccounts and ListAccountRoles, the latter for many
+//! accounts at once (`roles_of_accounts`).
+
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde::Deserialize;
 use time::OffsetDateTime;
 
 use crate::error::{Error, Result};
-use crate::http::{Http, Method, Request, Retry, decode, query_escape};
+use crate::http::{Answer, Http, MAX_IN_FLIGHT, Method, Request, Retry, decode, query_escape};
 use crate::secret::Secret;
 use crate::timestamp;
 
@@ -246,26 +250,119 @@ pub fn roles_page(a: &crate::http::Answer) -> Result<(Vec<String>, Option<String
 /// The page size asked for (the API's maximum).
 const PAGE_SIZE: u32 = 100;
 
+/// A GET of the portal's with the token.
+fn get_request<'t>(
+    op: &'static str,
+    base: &str,
+    path_and_query: &str,
+    token: &'t Secret,
+) -> Request<'t> {
+    Request {
+        op,
+        method: Method::Get,
+        url: format!("{base}{path_and_query}"),
+        bearer: Some(token),
+        json: None,
+        retry: Retry::Standard,
+        secret_query: false,
+    }
+}
+
+/// ListAccountRoles for one account, every page, each sent through `send`.
+fn account_roles(
+    base: &str,
+    token: &Secret,
+    account_id: &str,
+    send: impl Fn(&Request<'_>) -> Result<Answer>,
+) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    let mut next: Option<String> = None;
+    loop {
+        let mut q = format!(
+            "/assignment/roles?account_id={}&max_result={PAGE_SIZE}",
+            query_escape(account_id)
+        );
+        if let Some(t) = &next {
+            q.push_str(&format!("&next_token={}", query_escape(t)));
+        }
+        let (roles, next_token) =
+            roles_page(&send(&get_request("ListAccountRoles", base, &q, token))?)?;
+        out.extend(roles);
+        match next_token {
+            Some(t) if next.as_deref() != Some(t.as_str()) => next = Some(t),
+            _ => return Ok(out),
+        }
+    }
+}
+
+/// `f` over `items` on up to `bound` threads, the results in `items`' order: the
+/// same as `items.iter().map(f).collect()`, errors included. Items are handed out
+/// in order and none after one that failed, and every item before a failed one is
+/// finished, so the error returned is the one a loop would have stopped at.
+fn map_in_order<T: Sync, R: Send>(
+    items: &[T],
+    bound: usize,
+    f: impl Fn(&T) -> Result<R> + Sync,
+) -> Result<Vec<R>> {
+    let next = AtomicUsize::new(0);
+    // The lowest index that failed so far (usize::MAX: none).
+    let failed = AtomicUsize::new(usize::MAX);
+    let results: Vec<Mutex<Option<Result<R>>>> = items.iter().map(|_| Mutex::new(None)).collect();
+    let work = || {
+        loop {
+            let i = next.fetch_add(1, Ordering::SeqCst);
+            if i >= items.len() || i > failed.load(Ordering::SeqCst) {
+                return;
+            }
+            let r = f(&items[i]);
+            if r.is_err() {
+                failed.fetch_min(i, Ordering::SeqCst);
+            }
+            *results[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(r);
+        }
+    };
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = (1..bound.min(items.len()))
+            .map(|_| scope.spawn(work))
+            .collect();
+        // This thread works too, then waits for the others; a worker's panic is
+        // this thread's.
+        work();
+        for w in workers {
+            if let Err(panic) = w.join() {
+                std::panic::resume_unwind(panic);
+            }
+        }
+    });
+    let mut out = Vec::with_capacity(items.len());
+    for slot in results {
+        match slot.into_inner().unwrap_or_else(|e| e.into_inner()) {
+            Some(r) => out.push(r?),
+            // Only items after a failed one are left undone.
+            None => unreachable!("an item before any failure was left undone"),
+        }
+    }
+    Ok(out)
+}
+
 impl Portal<'_> {
-    fn get(
-        &self,
-        op: &'static str,
-        path_and_query: String,
-        token: &Secret,
-    ) -> Result<crate::http::Answer> {
-        self.http.send(&Request {
-            op,
-            method: Method::Get,
-            url: format!("{}{path_and_query}", self.base),
-            bearer: Some(token),
-            json: None,
-            retry: Retry::Standard,
-            secret_query: false,
-        })
+    fn get(&self, op: &'static str, path_and_query: &str, token: &Secret) -> Result<Answer> {
+        self.http
+            .send(&get_request(op, &self.base, path_and_query, token))
     }
 
     /// ListAccounts, every page.
     pub fn list_accounts(&self, token: &Secret) -> Result<Vec<Account>> {
+        self.list_accounts_counting(token, &|_| {})
+    }
+
+    /// ListAccounts, every page; `seen(n)` after each page, with the number of
+    /// accounts so far.
+    pub fn list_accounts_counting(
+        &self,
+        token: &Secret,
+        seen: &dyn Fn(usize),
+    ) -> Result<Vec<Account>> {
         let mut out = Vec::new();
         let mut next: Option<String> = None;
         loop {
@@ -273,8 +370,9 @@ impl Portal<'_> {
             if let Some(t) = &next {
                 q.push_str(&format!("&next_token={}", query_escape(t)));
             }
-            let (accounts, next_token) = accounts_page(&self.get("ListAccounts", q, token)?)?;
+            let (accounts, next_token) = accounts_page(&self.get("ListAccounts", &q, token)?)?;
             out.extend(accounts);
+            seen(out.len());
             match next_token {
                 Some(t) if next.as_deref() != Some(t.as_str()) => next = Some(t),
                 _ => return Ok(out),
@@ -284,23 +382,33 @@ impl Portal<'_> {
 
     /// ListAccountRoles for one account, every page.
     pub fn list_account_roles(&self, token: &Secret, account_id: &str) -> Result<Vec<String>> {
-        let mut out = Vec::new();
-        let mut next: Option<String> = None;
-        loop {
-            let mut q = format!(
-                "/assignment/roles?account_id={}&max_result={PAGE_SIZE}",
-                query_escape(account_id)
-            );
-            if let Some(t) = &next {
-                q.push_str(&format!("&next_token={}", query_escape(t)));
-            }
-            let (roles, next_token) = roles_page(&self.get("ListAccountRoles", q, token)?)?;
-            out.extend(roles);
-            match next_token {
-                Some(t) if next.as_deref() != Some(t.as_str()) => next = Some(t),
-                _ => return Ok(out),
-            }
-        }
+        account_roles(&self.base, token, account_id, |r| self.http.send(r))
+    }
+
+    /// ListAccountRoles, every page, for each account, with up to `MAX_IN_FLIGHT`
+    /// requests in flight: the same answer as asking one account after another —
+    /// the accounts in their order, each with its roles as the portal lists them —
+    /// and, when one fails, the same error: that of the first account (in order)
+    /// whose roles could not be listed (a 401 included, which the caller answers
+    /// with a new token). A 429 slows every request down together (SPEC §7's
+    /// bounds per request). `done(n)` is called from the workers each time an
+    /// account is complete, with the number complete so far.
+    pub fn roles_of_accounts(
+        &self,
+        token: &Secret,
+        accounts: Vec<Account>,
+        done: &(dyn Fn(usize) + Sync),
+    ) -> Result<Vec<(Account, Vec<String>)>> {
+        // The workers get the sender and the base URL, not `self`: `Http` stays
+        // on this thread with the `Context` it borrows.
+        let (sender, base) = (self.http.concurrent(&self.base)?, self.base.as_str());
+        let complete = AtomicUsize::new(0);
+        let roles = map_in_order(&accounts, MAX_IN_FLIGHT, |account: &Account| {
+            let roles = account_roles(base, token, &account.id, |r| sender.send(r))?;
+            done(complete.fetch_add(1, Ordering::SeqCst) + 1);
+            Ok(roles)
+        })?;
+        Ok(accounts.into_iter().zip(roles).collect())
     }
 
     /// Logout: ends the token's session at the portal.
@@ -319,5 +427,80 @@ impl Portal<'_> {
         } else {
             Err(crate::http::aws_error("Logout", &a))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn failure(i: usize) -> Error {
+        Error::Usage(format!("item {i} failed"))
+    }
+
+    #[test]
+    fn map_in_order_keeps_the_order_and_the_bound() {
+        let items: Vec<usize> = (0..200).collect();
+        let (now, max) = (AtomicUsize::new(0), AtomicUsize::new(0));
+        let out = map_in_order(&items, 8, |&i| {
+            let n = now.fetch_add(1, Ordering::SeqCst) + 1;
+            max.fetch_max(n, Ordering::SeqCst);
+            // Later items often finish first.
+            std::thread::sleep(Duration::from_micros(((i * 7919) % 13) as u64 * 100));
+            now.fetch_sub(1, Ordering::SeqCst);
+            Ok(i * 10)
+        })
+        .unwrap();
+        assert_eq!(out, items.iter().map(|i| i * 10).collect::<Vec<_>>());
+        let max = max.load(Ordering::SeqCst);
+        assert!((1..=8).contains(&max), "{max} at once");
+        assert!(
+            map_in_order(&[] as &[usize], 8, |&i| Ok(i))
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(map_in_order(&[5], 8, |&i| Ok(i)).unwrap(), vec![5]);
+    }
+
+    #[test]
+    fn map_in_order_reports_the_first_failure_in_order_not_in_time() {
+        // Item 3 fails only after item 9 has failed: a loop would have stopped
+        // at 3, and so must this.
+        let nine_failed = AtomicUsize::new(0);
+        let items: Vec<usize> = (0..400).collect();
+        let e = map_in_order(&items, 16, |&i| match i {
+            3 => {
+                while nine_failed.load(Ordering::SeqCst) == 0 {
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+                Err(failure(3))
+            }
+            9 => {
+                nine_failed.store(1, Ordering::SeqCst);
+                Err(failure(9))
+            }
+            i => Ok(i),
+        })
+        .unwrap_err();
+        assert_eq!(e.to_string(), failure(3).to_string());
+        // Nothing is handed out after a failure: one at a time, that is a loop.
+        let handed_out = AtomicUsize::new(0);
+        let e = map_in_order(&items, 1, |&i| {
+            handed_out.fetch_add(1, Ordering::SeqCst);
+            if i == 3 { Err(failure(3)) } else { Ok(i) }
+        })
+        .unwrap_err();
+        assert_eq!(e.to_string(), failure(3).to_string());
+        assert_eq!(handed_out.load(Ordering::SeqCst), 4);
+    }
+
+    #[test]
+    fn map_in_order_passes_a_panic_on() {
+        let items: Vec<usize> = (0..20).collect();
+        let r = std::panic::catch_unwind(|| {
+            map_in_order(&items, 4, |&i| if i == 7 { panic!("seven") } else { Ok(i) })
+        });
+        assert!(r.is_err());
     }
 }

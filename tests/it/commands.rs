@@ -151,6 +151,174 @@ fn list_with_a_revoked_token_refreshes_once() {
     assert_eq!(env.standin.count(Op::CreateTokenRefresh), 1);
 }
 
+/// A big organisation: `n` generated accounts, pages of two items (so ListAccounts
+/// has many pages and accounts with three roles two pages of roles), and some
+/// latency on every portal answer.
+fn big_organisation(n: usize, page_size: usize, latency_ms: u64) -> TestEnv {
+    let env = TestEnv::with(StandInConfig {
+        accounts: sso_standin::generated_accounts(n),
+        page_size,
+        latency_ms,
+        ..Default::default()
+    });
+    env.standard_config();
+    env
+}
+
+/// What `list --json` shows for `n` generated accounts: what asking one account
+/// after another gave — every account, sorted by name then id, roles sorted.
+fn listed(n: usize) -> Vec<Value> {
+    let mut accounts = sso_standin::generated_accounts(n);
+    accounts.sort_by(|a, b| (a.name.to_lowercase(), &a.id).cmp(&(b.name.to_lowercase(), &b.id)));
+    accounts
+        .into_iter()
+        .map(|a| {
+            let mut roles = a.roles.clone();
+            roles.sort();
+            json!({"accountId": a.id, "accountName": a.name, "emailAddress": a.email, "roles": roles})
+        })
+        .collect()
+}
+
+/// ListAccountRoles requests for `n` generated accounts at two roles a page: one
+/// per account, two for those with three roles (every sixth).
+fn role_pages(n: usize) -> usize {
+    n + n.div_ceil(6)
+}
+
+#[track_caller]
+fn assert_no_progress(stderr: &str) {
+    assert!(
+        !stderr.contains("listing") && !stderr.contains('\r') && !stderr.contains('\x1b'),
+        "progress text on a stderr that is not a terminal:\n{stderr}"
+    );
+}
+
+#[test]
+fn list_of_a_big_organisation_is_complete_in_order_and_bounded() {
+    let env = big_organisation(300, 2, 10);
+    let run = env.run(&["list", "--sso-session", "corp", "--json"]);
+    assert_eq!(run.json()["accounts"], Value::Array(listed(300)));
+    assert_no_progress(&run.stderr);
+    // Every page of every account's roles, each asked once; never more than 16
+    // at a time, and more than one.
+    assert_eq!(env.standin.count(Op::ListAccountRoles), role_pages(300));
+    assert_eq!(env.standin.count(Op::ListAccounts), 150);
+    let most = env.standin.max_in_flight(Op::ListAccountRoles);
+    assert!((2..=16).contains(&most), "{most} ListAccountRoles at once");
+    let table = env.run(&["list", "--sso-session", "corp"]);
+    assert_no_progress(&table.ok().stderr);
+    assert_eq!(table.stdout.lines().count(), 301);
+    assert_eq!(
+        table.stdout.lines().nth(1).unwrap(),
+        "500000000001  Analytics 0001  account0001@example.com  ReadOnly"
+    );
+    // A token the portal rejects (401 to every request in flight) is refreshed
+    // once, and the answer is the same.
+    env.standin.revoke_access_tokens();
+    let again = env.run(&["list", "--sso-session", "corp", "--json"]);
+    assert_eq!(again.json()["accounts"], Value::Array(listed(300)));
+    assert_eq!(env.standin.count(Op::CreateTokenRefresh), 1);
+    assert!(env.standin.max_in_flight(Op::ListAccountRoles) <= 16);
+}
+
+#[test]
+fn throttling_slows_every_request_of_list_down_together() {
+    let env = big_organisation(300, 2, 25);
+    env.run(&["login", "--sso-session", "corp"]).ok();
+    // Three 429s asking for a 1-second pause.
+    env.standin.throttle_next(Op::ListAccountRoles, 3, 1);
+    let run = env.run(&["-v", "list", "--sso-session", "corp", "--json"]);
+    assert_eq!(run.json()["accounts"], Value::Array(listed(300)));
+    assert_eq!(env.standin.count(Op::ListAccountRoles), role_pages(300) + 3);
+    // During the pause only requests already under way when the 429 came arrive
+    // (at most one per worker, and one each sent while the 429 was read);
+    // workers that each went on by themselves would send some 300 in that second.
+    let during = env.standin.arrived_while_throttled(Op::ListAccountRoles);
+    assert!(
+        during <= 2 * 16,
+        "{during} requests arrived during the pause"
+    );
+    assert!(
+        run.stderr
+            .contains("ListAccountRoles throttled: every request waits 1000 ms"),
+        "{}",
+        run.stderr
+    );
+    // -v lines from the workers never run into each other.
+    for line in run.stderr.lines() {
+        assert!(line.starts_with("sso-helper: debug: "), "{line:?}");
+        assert_eq!(line.matches("sso-helper:").count(), 1, "{line:?}");
+    }
+    assert_no_progress(&run.stderr);
+}
+
+#[test]
+fn list_reports_the_first_failing_account_in_order() {
+    let mut accounts = sso_standin::generated_accounts(200);
+    accounts[5].roles.push("Bad!First".into());
+    accounts[150].roles.push("Bad!Later".into());
+    let env = TestEnv::with(StandInConfig {
+        accounts,
+        page_size: 100,
+        ..Default::default()
+    });
+    env.standard_config();
+    env.run(&["list", "--sso-session", "corp"])
+        .fails(1, &["ListAccountRoles", "Bad!First"]);
+    env.run(&["configure", "--sso-session", "corp"])
+        .fails(1, &["ListAccountRoles", "Bad!First"]);
+}
+
+#[test]
+fn list_shows_progress_on_a_terminal_and_clears_it() {
+    let env = big_organisation(300, 100, 20);
+    let plain = env.run(&["list", "--sso-session", "corp"]);
+    // (TERM, -v, whether the line shows): a dumb terminal cannot erase a line.
+    for (term, verbose, shows) in [
+        ("xterm", false, true),
+        ("xterm", true, false),
+        ("dumb", false, false),
+    ] {
+        let stdout_file = env.home().join("list.out");
+        let inner = format!(
+            "TERM={term} '{BIN}' {}list --sso-session corp >'{}'",
+            if verbose { "-v " } else { "" },
+            stdout_file.display()
+        );
+        let out = env
+            .command("script", &["-q", "-e", "-c", &inner, "/dev/null"])
+            .output()
+            .unwrap_or_else(|e| panic!("script: {e}; install util-linux's script"));
+        let terminal = String::from_utf8_lossy(&out.stdout).to_string();
+        assert!(out.status.success(), "{terminal}");
+        env.assert_no_secret_in(&terminal, "the terminal");
+        assert_eq!(std::fs::read_to_string(&stdout_file).unwrap(), plain.stdout);
+        if shows {
+            assert!(terminal.contains("listing roles: "), "{terminal:?}");
+            assert!(terminal.contains("/300 accounts"), "{terminal:?}");
+            // Cleared at the end: nothing printed after the last erase.
+            let last = terminal.rfind("\x1b[2K").expect("the line is erased");
+            assert!(
+                terminal[last..]
+                    .trim_start_matches("\x1b[2K")
+                    .trim()
+                    .is_empty(),
+                "{terminal:?}"
+            );
+        } else {
+            assert!(
+                !terminal.contains("listing"),
+                "{term} -v={verbose}: {terminal:?}"
+            );
+        }
+        if verbose {
+            // The request lines are the sign of life then.
+            assert!(terminal.contains("ListAccountRoles GET"), "{terminal}");
+        }
+    }
+}
+
 #[test]
 fn export_formats() {
     let env = TestEnv::new();

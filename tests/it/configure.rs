@@ -624,3 +624,57 @@ fn write_creates_the_config_file_when_there_is_none() {
     env.run(&["--profile", "production-readonly"]).json();
     assert_eq!(env.standin.count(Op::StartDeviceAuthorization), 1);
 }
+
+#[test]
+fn a_big_organisation_gets_every_profile_in_order() {
+    // 300 accounts, two items a page (ListAccounts in many pages, the roles of every
+    // sixth account in two), some latency.
+    let env = TestEnv::with(StandInConfig {
+        accounts: sso_standin::generated_accounts(300),
+        page_size: 2,
+        latency_ms: 10,
+        ..Default::default()
+    });
+    env.write_config(&original());
+    // What asking one account after another gave: by account name, then role.
+    let mut accounts = sso_standin::generated_accounts(300);
+    accounts.sort_by(|a, b| (a.name.to_lowercase(), &a.id).cmp(&(b.name.to_lowercase(), &b.id)));
+    let mut want = Vec::new();
+    for a in &accounts {
+        let mut roles = a.roles.clone();
+        roles.sort();
+        for r in roles {
+            let name = format!(
+                "{}-{}",
+                a.name.to_lowercase().replace(' ', "-"),
+                r.to_lowercase()
+            );
+            want.push((name, a.id.clone(), r));
+        }
+    }
+    assert_eq!(want.len(), 550);
+    let out = env.run(&["configure", "--sso-session", "corp"]);
+    out.ok();
+    assert!(
+        !out.stderr.contains("listing") && !out.stderr.contains('\r'),
+        "progress text on a stderr that is not a terminal:\n{}",
+        out.stderr
+    );
+    let printed = parse(&out.stdout);
+    let names: Vec<&str> = printed.profile_order.iter().map(String::as_str).collect();
+    let want_names: Vec<&str> = want.iter().map(|(n, _, _)| n.as_str()).collect();
+    assert_eq!(names, want_names);
+    for (name, account, role) in &want {
+        assert_layout_b(&printed, name, "corp", account, role, None);
+    }
+    assert!(env.standin.max_in_flight(Op::ListAccountRoles) <= 16);
+    // Written, then nothing left to add.
+    env.run(&["configure", "--sso-session", "corp", "--write"])
+        .ok();
+    let again = env.run(&["configure", "--sso-session", "corp", "--write"]);
+    assert!(
+        again.ok().stdout.contains("all 550 account/role pairs"),
+        "{}",
+        again.stdout
+    );
+}
