@@ -282,19 +282,21 @@ pub enum SectionKind<'a> {
 /// `profile NAME` header without quotes or backslashes whose last word is not
 /// `wanted` (what [`classify`] would find, without splitting).
 fn is_other_profile(name: &str, wanted: &str) -> bool {
-    let Some(rest) = name.strip_prefix("profile") else {
+    let Some(rest) = name.as_bytes().strip_prefix(b"profile") else {
         return false;
     };
-    let space = [' ', '\t', '\r', '\n'];
-    let trimmed = rest.trim_end_matches(space);
-    let Some(i) = trimmed.rfind(space) else {
+    let space = |b: &u8| matches!(b, b' ' | b'\t' | b'\r' | b'\n');
+    let Some(end) = rest.iter().rposition(|b| !space(b)) else {
+        return false;
+    };
+    let trimmed = &rest[..=end];
+    let Some(i) = trimmed.iter().rposition(space) else {
         return false;
     };
     // Exactly two words: `profile`, white space, the last word.
     let (head, last) = (&trimmed[..i], &trimmed[i + 1..]);
-    head.bytes()
-        .all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
-        && last != wanted
+    head.iter().all(space)
+        && last != wanted.as_bytes()
         && memchr::memchr3(b'"', b'\'', b'\\', name.as_bytes()).is_none()
 }
 

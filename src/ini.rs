@@ -306,6 +306,8 @@ struct Parser<'t> {
     section_count: usize,
     /// The current section's keys (cleared at each header).
     keys: KeySet<'t>,
+    /// A skipped section's keys ([`Parser::skip_section`]).
+    prints: KeyPrints<'t>,
     /// Every header line: (name, line), when `collect_headers`.
     headers: Vec<(&'t str, usize)>,
     collect_headers: bool,
@@ -336,6 +338,7 @@ impl<'t> Parser<'t> {
             section_names: HashSet::default(),
             section_count: 0,
             keys: KeySet::default(),
+            prints: KeyPrints::default(),
             headers: Vec::new(),
             collect_headers: false,
             pieces: Vec::new(),
@@ -380,37 +383,22 @@ impl<'t> Parser<'t> {
         // About one section per `[`: sized once, not grown a few times.
         self.section_names
             .reserve(memchr::memchr_iter(b'[', bytes).count().min(1 << 16));
-        // Most files have no `\r`: then a line ends only at `\n`, found faster.
-        let has_cr = memchr::memchr(b'\r', bytes).is_some();
-        let mut breaks_cr = memchr::memchr2_iter(b'\n', b'\r', bytes);
-        let mut breaks_lf = memchr::memchr_iter(b'\n', bytes);
-        let mut next_break = move || {
-            if has_cr {
-                breaks_cr.next()
-            } else {
-                breaks_lf.next()
-            }
-        };
-        let mut pos = 0;
-        let mut number = 0;
-        // Python's universal newlines: `\n`, `\r\n` or a lone `\r` ends a line.
-        while pos < bytes.len() {
-            let mut end = next_break().unwrap_or(bytes.len());
-            // The `\n` of a `\r\n` was found already; the line starts after it.
-            while end < pos {
-                end = next_break().unwrap_or(bytes.len());
-            }
-            let line = &text[pos..end];
-            pos = match bytes.get(end) {
-                Some(b'\r') if bytes.get(end + 1) == Some(&b'\n') => end + 2,
-                Some(_) => end + 1,
-                None => end,
+        let mut lines = Lines::new(text);
+        // A header line the skipping loop stopped at, to be read here.
+        let mut pending: Option<&'t str> = None;
+        loop {
+            let line = match pending.take() {
+                Some(line) => line,
+                None => match lines.next() {
+                    Some(line) => line,
+                    None => break,
+                },
             };
-            number += 1;
+            let number = lines.number;
             let (lead_bytes, indent) = leading_space(line);
             let value = trim_end_space(&line[lead_bytes..]);
             if value.is_empty() {
-                if open.is_some() {
+                if open.as_ref().is_some_and(|o| o.entry.is_some()) {
                     self.pieces.push("");
                 }
                 continue;
@@ -456,6 +444,9 @@ impl<'t> Parser<'t> {
                     }));
                 }
                 section_name = name;
+                if current == Current::Section(None) {
+                    pending = self.skip_section(&mut lines, indent, section_name)?;
+                }
                 continue;
             }
             if current == Current::None {
@@ -544,6 +535,283 @@ impl<'t> Parser<'t> {
     }
 }
 
+/// The file's lines with Python's universal newlines: `\n`, `\r\n` or a lone `\r`
+/// ends a line. Most files have no `\r`: then a line ends only at `\n`, which
+/// is found faster.
+struct Lines<'t> {
+    text: &'t str,
+    pos: usize,
+    /// The 1-based number of the line last returned.
+    number: usize,
+    has_cr: bool,
+}
+
+impl<'t> Lines<'t> {
+    fn new(text: &'t str) -> Lines<'t> {
+        Lines {
+            text,
+            pos: 0,
+            number: 0,
+            has_cr: memchr::memchr(b'\r', text.as_bytes()).is_some(),
+        }
+    }
+
+    /// The line from byte `start` (a line's first byte) to its end, and the
+    /// position after its line break.
+    #[inline]
+    fn line_from(&self, start: usize) -> (&'t str, usize) {
+        let bytes = self.text.as_bytes();
+        let rest = &bytes[start..];
+        let found = if self.has_cr {
+            memchr::memchr2(b'\n', b'\r', rest)
+        } else {
+            memchr::memchr(b'\n', rest)
+        };
+        let end = found.map_or(bytes.len(), |i| start + i);
+        let next = match bytes.get(end) {
+            Some(b'\r') if bytes.get(end + 1) == Some(&b'\n') => end + 2,
+            Some(_) => end + 1,
+            None => end,
+        };
+        (&self.text[start..end], next)
+    }
+
+    #[inline]
+    fn next(&mut self) -> Option<&'t str> {
+        if self.pos >= self.text.len() {
+            return None;
+        }
+        let (line, next) = self.line_from(self.pos);
+        self.pos = next;
+        self.number += 1;
+        Some(line)
+    }
+}
+
+/// The first `=`, `:` or `\n` in `bytes` from `from`, eight bytes at a time (the
+/// position of the lowest byte that matches is exact); `bytes.len()` when none.
+#[inline]
+fn first_delimiter_or_lf(bytes: &[u8], from: usize) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let zero = |w: u64| w.wrapping_sub(ONES) & !w & HIGH;
+    let mut i = from;
+    while let Some(chunk) = bytes.get(i..i + 8) {
+        let w = u64::from_le_bytes(chunk.try_into().expect("8 bytes"));
+        let hit = zero(w ^ (ONES * u64::from(b'=')))
+            | zero(w ^ (ONES * u64::from(b':')))
+            | zero(w ^ (ONES * u64::from(b'\n')));
+        if hit != 0 {
+            return i + (hit.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    bytes[i..]
+        .iter()
+        .position(|b| matches!(b, b'=' | b':' | b'\n'))
+        .map_or(bytes.len(), |p| i + p)
+}
+
+impl<'t> Parser<'t> {
+    /// Reads the lines of a section no one asked for, checking each as the main
+    /// loop does — a line that is no setting, an empty key, a repeated key, a
+    /// nested block's line without `=` — but keeping nothing: no value is joined
+    /// and no key lower-cased unless it has non-ASCII letters (keys are told
+    /// apart by [`fingerprint`]). Returns the header line that ends the section,
+    /// for the main loop, or `None` at the end of the file.
+    fn skip_section(
+        &mut self,
+        lines: &mut Lines<'t>,
+        header_indent: usize,
+        section: &'t str,
+    ) -> Result<Option<&'t str>, ParseError> {
+        let mut indent_level = header_indent;
+        // The key being read: (its text as written, its value began empty).
+        let mut open: Option<(&'t str, bool)> = None;
+        self.prints.clear();
+        let text = self.text;
+        let all = text.as_bytes();
+        loop {
+            // The common line, in a file without `\r`: a `key = value` at the
+            // start of the line, read with one scan for its delimiter and one for
+            // its end, never copied.
+            let start = lines.pos;
+            if !lines.has_cr
+                && let Some(&b0) = all.get(start)
+                && b0 > b' '
+                && b0 < 0x80
+                && !matches!(b0, b'#' | b';' | b'[' | b'=' | b':')
+            {
+                let split = first_delimiter_or_lf(all, start);
+                if all.get(split).is_some_and(|b| *b != b'\n') {
+                    lines.number += 1;
+                    let number = lines.number;
+                    indent_level = 0;
+                    let (rest_of_line, next) = lines.line_from(split + 1);
+                    lines.pos = next;
+                    let raw_key = trim_end_space(&text[start..split]);
+                    if !self.prints.insert(raw_key) {
+                        return Err(self.first_error.take().unwrap_or(ParseError {
+                            line: number,
+                            kind: ErrorKind::DuplicateKey {
+                                section: section.to_string(),
+                                key: py_lower(raw_key).into_owned(),
+                            },
+                        }));
+                    }
+                    let value = trim_end_space(rest_of_line);
+                    let nested = value.len() == leading_space(value).0;
+                    open = Some((raw_key, nested));
+                    continue;
+                }
+            }
+            let Some(line) = lines.next() else {
+                break;
+            };
+            let number = lines.number;
+            let bytes = line.as_bytes();
+            // Most lines start with their text: no indentation to measure.
+            let (lead_bytes, indent) = match bytes.first() {
+                Some(&b) if b > b' ' && b < 0x80 => (0, 0),
+                _ => leading_space(line),
+            };
+            let value = trim_end_space(&line[lead_bytes..]);
+            let Some(&first_byte) = value.as_bytes().first() else {
+                continue;
+            };
+            if first_byte == b'#' || first_byte == b';' {
+                continue;
+            }
+            if let Some((key, nested)) = open
+                && indent > indent_level
+            {
+                if nested {
+                    let key = py_lower(key).into_owned();
+                    check_nested_line(value, number, &key, Current::Section(None), self)?;
+                }
+                continue;
+            }
+            indent_level = indent;
+            if first_byte == b'[' && section_header(value).is_some() {
+                return Ok(Some(line));
+            }
+            let Some(split) = memchr::memchr2(b'=', b':', value.as_bytes()) else {
+                self.error(number, ErrorKind::NotKeyValue);
+                continue;
+            };
+            let raw_key = trim_end_space(&value[..split]);
+            if raw_key.is_empty() {
+                self.error(number, ErrorKind::EmptyKey);
+                open = None;
+                continue;
+            }
+            if !self.prints.insert(raw_key) {
+                return Err(self.first_error.take().unwrap_or(ParseError {
+                    line: number,
+                    kind: ErrorKind::DuplicateKey {
+                        section: section.to_string(),
+                        key: py_lower(raw_key).into_owned(),
+                    },
+                }));
+            }
+            let rest = &value[split + 1..];
+            let nested = rest.len() == leading_space(rest).0;
+            open = Some((raw_key, nested));
+        }
+        Ok(None)
+    }
+}
+
+/// A 64-bit fingerprint of `key` as Python's `str.lower` makes it: equal
+/// lower-cased keys have equal fingerprints (different ones rarely do). ASCII is
+/// lower-cased eight bytes at a time; a key with other characters is lower-cased
+/// by [`py_lower`] first.
+fn fingerprint(key: &str) -> u64 {
+    /// ASCII `A`-`Z` to `a`-`z` in each byte; other bytes as they are.
+    fn lower8(w: u64) -> u64 {
+        const HIGH: u64 = 0x8080_8080_8080_8080;
+        let low7 = w & !HIGH;
+        let at_least_a = low7.wrapping_add(0x3f3f_3f3f_3f3f_3f3f); // >= b'A'
+        let past_z = low7.wrapping_add(0x2525_2525_2525_2525); // > b'Z'
+        let upper = at_least_a & !past_z & !w & HIGH;
+        w | (upper >> 2)
+    }
+    const K: u64 = 0x517c_c1b7_2722_0a95;
+    let lowered;
+    let bytes = if key.is_ascii() {
+        key.as_bytes()
+    } else {
+        lowered = py_lower(key);
+        lowered.as_bytes()
+    };
+    let mut h = (bytes.len() as u64).wrapping_mul(K);
+    let mut chunks = bytes.chunks_exact(8);
+    for c in &mut chunks {
+        let w = u64::from_le_bytes(c.try_into().expect("8 bytes"));
+        h = (h.rotate_left(5) ^ lower8(w)).wrapping_mul(K);
+    }
+    if !chunks.remainder().is_empty() {
+        h = (h.rotate_left(5) ^ lower8(last_word(bytes))).wrapping_mul(K);
+    }
+    h
+}
+
+/// The last eight bytes of `bytes` as a word (overlapping the ones before when
+/// there are more), or all of them, zero-padded, when there are fewer: no copy.
+#[inline]
+fn last_word(bytes: &[u8]) -> u64 {
+    match bytes.len().checked_sub(8) {
+        Some(start) => u64::from_le_bytes(bytes[start..].try_into().expect("8 bytes")),
+        None => bytes
+            .iter()
+            .rev()
+            .fold(0u64, |w, b| (w << 8) | u64::from(*b)),
+    }
+}
+
+/// The keys of a skipped section by fingerprint, to find a repeated one: a short
+/// list (sections have a handful of keys), a map once it grows, so a hostile
+/// section with thousands of keys still costs linear time. Fingerprints that
+/// match are compared lower-cased.
+#[derive(Default)]
+struct KeyPrints<'t> {
+    few: Vec<(u64, &'t str)>,
+    many: HashMap<u64, Vec<&'t str>, BuildHasherDefault<Fnv>>,
+}
+
+impl<'t> KeyPrints<'t> {
+    const FEW: usize = 16;
+
+    /// Adds `key` (as written); false when it was there already, lower-cased.
+    fn insert(&mut self, key: &'t str) -> bool {
+        let print = fingerprint(key);
+        let same = |other: &&str| py_lower(other) == py_lower(key);
+        if self.many.is_empty() {
+            if self.few.iter().any(|(p, k)| *p == print && same(k)) {
+                return false;
+            }
+            self.few.push((print, key));
+            if self.few.len() > Self::FEW {
+                for (p, k) in self.few.drain(..) {
+                    self.many.entry(p).or_default().push(k);
+                }
+            }
+            return true;
+        }
+        let keys = self.many.entry(print).or_default();
+        if keys.iter().any(same) {
+            return false;
+        }
+        keys.push(key);
+        true
+    }
+
+    fn clear(&mut self) {
+        self.few.clear();
+        self.many.clear();
+    }
+}
+
 /// The keys of one section, to find a repeated one: a short list scanned in
 /// order (sections have a handful of keys), a hash set once it grows, so a
 /// hostile section with thousands of keys still costs linear time.
@@ -597,10 +865,10 @@ impl std::hash::Hasher for Fnv {
             let w = u64::from_le_bytes(c.try_into().expect("8 bytes"));
             h = (h.rotate_left(5) ^ w).wrapping_mul(K);
         }
-        let mut tail = [0u8; 8];
-        let rest = chunks.remainder();
-        tail[..rest.len()].copy_from_slice(rest);
-        h = (h.rotate_left(5) ^ u64::from_le_bytes(tail) ^ bytes.len() as u64).wrapping_mul(K);
+        if !chunks.remainder().is_empty() {
+            h = h.rotate_left(5) ^ last_word(bytes);
+        }
+        h = (h ^ bytes.len() as u64).wrapping_mul(K);
         self.0 = h;
     }
 }

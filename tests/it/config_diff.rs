@@ -43,6 +43,34 @@ fn ours(text: &str) -> Value {
     })
 }
 
+/// The warm path's reader (`ConfigFile::parse_owned` keeping one profile, which
+/// skips the other sections without keeping them) against the whole-file reader:
+/// the same refusal with the same message, or the same settings for the profile.
+fn filtered_agrees(text: &str, seed: Option<u64>) {
+    let path = Path::new("/corpus");
+    let whole = ConfigFile::parse(path, text);
+    for name in ["dev", "prod", "a", "Dev", "x y", "default", "é", "nowhere"] {
+        let one = ConfigFile::parse_owned(path, text.to_string(), Some(name));
+        let shown = |r: &Result<ConfigFile, sso_helper::error::Error>| match r {
+            Err(e) => json!({"error": sso_helper::error::one_line(e)}),
+            Ok(f) => match f.profiles.get(name) {
+                Some(s) => json!({"profile": s.settings().map(|(k, v)| match v {
+                    Setting::Text(t) => json!([k, t]),
+                    Setting::Nested(pairs) => json!([k, {"nested": pairs}]),
+                }).collect::<Vec<_>>()}),
+                None => json!({"profile": null}),
+            },
+        };
+        let (a, b) = (shown(&whole), shown(&one));
+        assert!(
+            a == b,
+            "keeping only [{name}] reads this file differently{}:\n---\n{text:?}\n---\nwhole file: {a}\nonly {name}: {b}",
+            seed.map(|s| format!(" (SSO_HELPER_DIFF_SEED={s})"))
+                .unwrap_or_default()
+        );
+    }
+}
+
 /// What botocore makes of each file.
 fn theirs(dir: &Path, texts: &[String]) -> Vec<Value> {
     let mut paths = Vec::new();
@@ -76,6 +104,7 @@ fn differ(texts: &[String], seed: Option<u64>) -> (usize, usize) {
     let expected = theirs(dir.path(), texts);
     let (mut accepted, mut refused) = (0, 0);
     for (text, want) in texts.iter().zip(expected) {
+        filtered_agrees(text, seed);
         let got = ours(text);
         let both_refuse = want.get("error").is_some() && got.get("error").is_some();
         if both_refuse {
