@@ -368,29 +368,36 @@ fn exchange(link: &Link<'_>, req: &Request<'_>) -> Result<Answer> {
                 (retryable, None)
             }
         };
-        if retryable && attempt < MAX_RETRIES {
-            let mut delay = wait_hint
+        if retryable {
+            let own_delay = wait_hint
                 .map(|d| d.min(RETRY_AFTER_CAP))
                 .unwrap_or_else(|| backoff(attempt));
-            if let Some(throttle) = link.throttle {
-                if matches!(&outcome, Ok(a) if a.status == 429) {
-                    throttle.hold_until(Instant::now() + delay);
-                    link.debug(|| {
-                        format!(
-                            "{} throttled: every request waits {} ms",
-                            req.op,
-                            delay.as_millis()
-                        )
-                    });
-                }
-                delay = delay.max(throttle.remaining(Instant::now()));
+            if let Some(throttle) = link.throttle
+                && matches!(&outcome, Ok(a) if a.status == 429)
+            {
+                // The whole batch waits, whether or not this request may retry.
+                throttle.hold_until(Instant::now() + own_delay);
+                link.debug(|| {
+                    format!(
+                        "{} throttled: every request waits {} ms",
+                        req.op,
+                        own_delay.as_millis()
+                    )
+                });
             }
-            if started.elapsed() + delay < RETRY_BUDGET {
-                attempt += 1;
-                link.debug(|| format!("{} retry {attempt} in {} ms", req.op, delay.as_millis()));
-                (link.sleep)(delay);
-                if batch_lets_go(link, started) {
-                    continue;
+            if attempt < MAX_RETRIES {
+                let delay = link.throttle.map_or(own_delay, |throttle| {
+                    own_delay.max(throttle.remaining(Instant::now()))
+                });
+                if started.elapsed() + delay < RETRY_BUDGET {
+                    attempt += 1;
+                    link.debug(|| {
+                        format!("{} retry {attempt} in {} ms", req.op, delay.as_millis())
+                    });
+                    (link.sleep)(delay);
+                    if batch_lets_go(link, started) {
+                        continue;
+                    }
                 }
             }
         }
