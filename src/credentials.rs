@@ -138,11 +138,7 @@ impl<'c> Session<'c> {
         if let Some(s) = self.store.get() {
             return Ok(s.as_ref());
         }
-        let (choice, source) = match (&self.store_choice, self.ctx.var("SSO_HELPER_TOKEN_STORE")) {
-            (Some(c), _) => (c.as_str(), "--token-store"),
-            (None, Some(c)) => (c, "SSO_HELPER_TOKEN_STORE"),
-            (None, None) => ("auto", ""),
-        };
+        let (choice, source) = self.store_setting();
         let store: Box<dyn Store> = match choice {
             "file" => Box::new(FileStore::new(&self.aws)),
             "keychain" => Box::new(KeychainStore::open(self.ctx).map_err(|e| {
@@ -174,6 +170,45 @@ impl<'c> Session<'c> {
             }
         };
         Ok(self.store.get_or_init(|| store).as_ref())
+    }
+
+    /// The token store asked for, and by what: `--token-store`, else
+    /// `SSO_HELPER_TOKEN_STORE`, else `auto` (by nothing).
+    fn store_setting(&self) -> (&str, &'static str) {
+        match (&self.store_choice, self.ctx.var("SSO_HELPER_TOKEN_STORE")) {
+            (Some(c), _) => (c.as_str(), "--token-store"),
+            (None, Some(c)) => (c, "SSO_HELPER_TOKEN_STORE"),
+            (None, None) => ("auto", ""),
+        }
+    }
+
+    /// Stores the token a sign-in or a refresh just gave. A store that will not
+    /// take it does not fail the call, which has its token (the sign-in
+    /// succeeded; a refresh may have used up the stored refresh token): with
+    /// `auto`, a keychain's refusal sends the token to the AWS CLI's file cache,
+    /// where the next call finds it (step 4); otherwise the next call signs in
+    /// again. Either way it is said on stderr.
+    fn keep_token(&self, session: &SsoSession, token: &Token) -> Result<()> {
+        let store = self.store()?;
+        let Err(e) = store.save_token(session, token) else {
+            return Ok(());
+        };
+        let file = FileStore::new(&self.aws);
+        if store.name() != "file"
+            && self.store_setting().0 == "auto"
+            && file.save_token(session, token).is_ok()
+        {
+            eprintln!(
+                "sso-helper: the OS keychain did not take the token ({e}); it is kept in the AWS CLI's cache in {} instead",
+                self.aws.join("sso").join("cache").display()
+            );
+        } else {
+            eprintln!(
+                "sso-helper: the token for {} could not be stored ({e}); this call goes on, the next one signs in again",
+                session.describe()
+            );
+        }
+        Ok(())
     }
 
     /// Says once (per home directory) that `auto` fell back to the file store.
@@ -265,7 +300,7 @@ impl<'c> Session<'c> {
     ) -> Result<Token> {
         let ctx = self.ctx;
         if rejected.is_none()
-            && let Some(t) = self.store()?.load_token(session)
+            && let Some(t) = self.store()?.try_load_token(session)?
             && t.is_usable(ctx.now())
         {
             ctx.debug(|| format!("using the stored token for {}", session.describe()));
@@ -274,7 +309,7 @@ impl<'c> Session<'c> {
         let (_guard, key) = self.lock_session(session)?;
         // Look again: another process may have done the work while this one waited.
         let now = ctx.now();
-        let stored = self.store()?.load_token(session);
+        let stored = self.store()?.try_load_token(session)?;
         let is_rejected = |t: &Token| rejected.is_some_and(|r| r.access_token == t.access_token);
         if let Some(t) = &stored
             && t.is_usable(now)
@@ -362,7 +397,7 @@ impl<'c> Session<'c> {
         let mut tried = first.clone();
         for _ in 0..3 {
             if let Some(fresh) = login::refresh(ctx, oidc, session, &tried)? {
-                self.store()?.save_token(session, &fresh)?;
+                self.keep_token(session, &fresh)?;
                 return Ok(Some(fresh));
             }
             let mut next = None;
@@ -370,7 +405,7 @@ impl<'c> Session<'c> {
                 if step > 0 {
                     ctx.sleep(FOLLOW_STEP);
                 }
-                let Some(now_stored) = self.store()?.load_token(session) else {
+                let Some(now_stored) = self.store()?.try_load_token(session)? else {
                     continue;
                 };
                 let changed = now_stored.access_token != tried.access_token
@@ -439,7 +474,7 @@ impl<'c> Session<'c> {
             }
             Flow::Pkce => login::pkce_login(self.ctx, &oidc, self.store()?, session, &login_opts)?,
         };
-        self.store()?.save_token(session, &token)?;
+        self.keep_token(session, &token)?;
         Ok(token)
     }
 
@@ -458,12 +493,12 @@ impl<'c> Session<'c> {
             role_name: target.role_name.clone(),
         };
         let store = self.store()?;
-        let cached = || {
-            store
-                .load_role_credentials(&key)
-                .filter(|c| c.expiration - ctx.now() >= MIN_LIFETIME)
+        let cached = || -> Result<Option<RoleCredentials>> {
+            Ok(store
+                .try_load_role_credentials(&key)?
+                .filter(|c| c.expiration - ctx.now() >= MIN_LIFETIME))
         };
-        if let Some(c) = cached() {
+        if let Some(c) = cached()? {
             ctx.debug(|| "serving cached role credentials".into());
             return Ok(c);
         }
@@ -489,7 +524,7 @@ impl<'c> Session<'c> {
         let _guard = self
             .locks
             .acquire(ctx, &lock_key, waiting, ROLE_LOCK_LIMIT)?;
-        if let Some(c) = cached() {
+        if let Some(c) = cached()? {
             ctx.debug(|| "another process fetched these role credentials".into());
             return Ok(c);
         }
@@ -660,7 +695,7 @@ impl Session<'_> {
         let store = self.store()?;
         let (_guard, _) = self.lock_session(session)?;
         let file_store = FileStore::new(&self.aws);
-        let mut tokens: Vec<Token> = store.load_token(session).into_iter().collect();
+        let mut tokens: Vec<Token> = store.try_load_token(session)?.into_iter().collect();
         if store.name() != "file"
             && let Some(t) = file_store.load_token(session)
         {
@@ -700,7 +735,7 @@ impl Session<'_> {
         }
         let mut deleted = 0;
         for key in &keys {
-            let cached = store.load_role_credentials(key).is_some()
+            let cached = store.try_load_role_credentials(key)?.is_some()
                 || (store.name() != "file" && file_store.load_role_credentials(key).is_some());
             store.delete_role_credentials(key)?;
             if store.name() != "file" {

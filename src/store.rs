@@ -31,20 +31,68 @@ pub struct RoleKey {
     pub role_name: String,
 }
 
-/// The storage behind the credentials flow; the keychain store comes beside this one.
+/// The operating system a platform rule is for. Rules that differ by platform
+/// take it as a parameter, so each one's Windows and macOS behaviour is tested on
+/// any machine; only [`Platform::current`] asks the build. `Linux` stands for
+/// Linux and every other Unix but macOS (the BSDs): the Secret Service, POSIX
+/// renames.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Platform {
+    Linux,
+    MacOs,
+    Windows,
+}
+
+impl Platform {
+    pub const ALL: [Platform; 3] = [Platform::Linux, Platform::MacOs, Platform::Windows];
+
+    /// The platform this binary was built for.
+    pub const fn current() -> Platform {
+        if cfg!(windows) {
+            Platform::Windows
+        } else if cfg!(target_os = "macos") {
+            Platform::MacOs
+        } else {
+            Platform::Linux
+        }
+    }
+}
+
+/// The storage behind the credentials flow: the AWS CLI's files ([`FileStore`]) or
+/// the OS keychain (`keychain::KeychainStore`).
+///
+/// Reading has two forms. `try_load_*` is for the credentials flow: a value that
+/// is absent, corrupt or foreign is `Ok(None)`, a miss; an error means the store
+/// would not answer (a keychain that is locked, or whose access prompt was denied
+/// or cannot be shown), which stops the call instead of starting a sign-in that
+/// could not be stored either. `load_*` is for reports (`status`, `doctor`): any
+/// problem is a miss. The file store never fails a read.
 pub trait Store {
     /// How `status`/`doctor` and messages name it.
     fn name(&self) -> &'static str;
-    /// The session's token, or `None` when absent, corrupt or for another start URL.
-    fn load_token(&self, session: &SsoSession) -> Option<Token>;
+    /// The session's token: `Ok(None)` when absent, corrupt or for another start URL.
+    fn try_load_token(&self, session: &SsoSession) -> Result<Option<Token>>;
     fn save_token(&self, session: &SsoSession, token: &Token) -> Result<()>;
     fn delete_token(&self, session: &SsoSession) -> Result<()>;
-    fn load_registration(&self, session: &SsoSession) -> Option<Registration>;
+    fn try_load_registration(&self, session: &SsoSession) -> Result<Option<Registration>>;
     fn save_registration(&self, session: &SsoSession, reg: &Registration) -> Result<()>;
-    fn load_role_credentials(&self, key: &RoleKey) -> Option<RoleCredentials>;
+    fn try_load_role_credentials(&self, key: &RoleKey) -> Result<Option<RoleCredentials>>;
     fn save_role_credentials(&self, key: &RoleKey, creds: &RoleCredentials) -> Result<()>;
     fn delete_registration(&self, session: &SsoSession) -> Result<()>;
     fn delete_role_credentials(&self, key: &RoleKey) -> Result<()>;
+
+    /// [`Store::try_load_token`], with an unanswered read a miss too.
+    fn load_token(&self, session: &SsoSession) -> Option<Token> {
+        self.try_load_token(session).ok().flatten()
+    }
+    /// [`Store::try_load_registration`], with an unanswered read a miss too.
+    fn load_registration(&self, session: &SsoSession) -> Option<Registration> {
+        self.try_load_registration(session).ok().flatten()
+    }
+    /// [`Store::try_load_role_credentials`], with an unanswered read a miss too.
+    fn load_role_credentials(&self, key: &RoleKey) -> Option<RoleCredentials> {
+        self.try_load_role_credentials(key).ok().flatten()
+    }
 }
 
 pub struct FileStore {
@@ -257,8 +305,8 @@ impl Store for FileStore {
         "file"
     }
 
-    fn load_token(&self, session: &SsoSession) -> Option<Token> {
-        read_json::<TokenFile>(&self.token_path(session))?.into_token(session)
+    fn try_load_token(&self, session: &SsoSession) -> Result<Option<Token>> {
+        Ok(read_json::<TokenFile>(&self.token_path(session)).and_then(|t| t.into_token(session)))
     }
 
     fn save_token(&self, session: &SsoSession, token: &Token) -> Result<()> {
@@ -269,8 +317,11 @@ impl Store for FileStore {
         remove(&self.token_path(session))
     }
 
-    fn load_registration(&self, session: &SsoSession) -> Option<Registration> {
-        read_json::<RegistrationFile>(&self.registration_path(session))?.into_registration()
+    fn try_load_registration(&self, session: &SsoSession) -> Result<Option<Registration>> {
+        Ok(
+            read_json::<RegistrationFile>(&self.registration_path(session))
+                .and_then(RegistrationFile::into_registration),
+        )
     }
 
     fn save_registration(&self, session: &SsoSession, reg: &Registration) -> Result<()> {
@@ -280,8 +331,8 @@ impl Store for FileStore {
         )
     }
 
-    fn load_role_credentials(&self, key: &RoleKey) -> Option<RoleCredentials> {
-        read_json::<RoleFile>(&self.role_path(key))?.into_credentials(key)
+    fn try_load_role_credentials(&self, key: &RoleKey) -> Result<Option<RoleCredentials>> {
+        Ok(read_json::<RoleFile>(&self.role_path(key)).and_then(|f| f.into_credentials(key)))
     }
 
     fn save_role_credentials(&self, key: &RoleKey, creds: &RoleCredentials) -> Result<()> {
@@ -464,12 +515,62 @@ pub(crate) fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
         let mut f = private_file(&tmp)?;
         f.write_all(&body)?;
         f.sync_all()?;
-        fs::rename(&tmp, path)
+        drop(f);
+        replace_file(&tmp, path)
     })();
     if result.is_err() {
         let _ = fs::remove_file(&tmp);
     }
     result.map_err(Error::io("write", path))
+}
+
+/// Renames `from` over `to`, the last step of every atomic write (cache files
+/// here, the config and credentials files in `textfile`). On Windows the rename
+/// fails for a moment while another process holds `to` open without
+/// `FILE_SHARE_DELETE` — the AWS CLI reading its cache, an antivirus or indexer
+/// scanning the new file — so there it is tried again for up to a second
+/// ([`retry_transient`]).
+pub(crate) fn replace_file(from: &Path, to: &Path) -> std::io::Result<()> {
+    retry_transient(
+        Platform::current(),
+        || fs::rename(from, to),
+        std::thread::sleep,
+    )
+}
+
+/// The pauses between tries of a rename that failed for a moment: about a second
+/// in all, short at first (most holders let go within milliseconds).
+const RENAME_PAUSES_MS: [u64; 8] = [5, 10, 20, 40, 75, 150, 300, 400];
+
+/// Whether a failed rename onto an existing file may succeed if tried again on
+/// `platform`. On Windows `MoveFileEx` and `SetFileInformationByHandle` fail with
+/// `ERROR_ACCESS_DENIED` (5, which std reports as `PermissionDenied`) or
+/// `ERROR_SHARING_VIOLATION` (32) while another process has the target open; on
+/// Unix a rename does not care who has the file open, so nothing is retried.
+pub(crate) fn is_transient_rename_error(platform: Platform, e: &std::io::Error) -> bool {
+    platform == Platform::Windows
+        && (e.kind() == std::io::ErrorKind::PermissionDenied
+            || matches!(e.raw_os_error(), Some(5 | 32)))
+}
+
+/// Runs `attempt` until it succeeds, fails in a way retrying cannot help
+/// ([`is_transient_rename_error`]), or the pauses (about a second, slept through
+/// `sleep`) are used up; the last error is returned.
+pub(crate) fn retry_transient<T>(
+    platform: Platform,
+    mut attempt: impl FnMut() -> std::io::Result<T>,
+    mut sleep: impl FnMut(std::time::Duration),
+) -> std::io::Result<T> {
+    let mut pauses = RENAME_PAUSES_MS.iter();
+    loop {
+        match attempt() {
+            Err(e) if is_transient_rename_error(platform, &e) => match pauses.next() {
+                Some(&ms) => sleep(std::time::Duration::from_millis(ms)),
+                None => return Err(e),
+            },
+            other => return other,
+        }
+    }
 }
 
 /// The temp file a write of `path` goes through, in `dir`:
@@ -765,6 +866,93 @@ mod tests {
         store.delete_token(&sess).unwrap();
         assert_eq!(store.load_token(&sess), None);
         store.delete_token(&sess).unwrap();
+    }
+
+    /// A rename that fails `failures` times with `error`, then succeeds; the
+    /// pauses slept between tries.
+    fn flaky_rename(
+        platform: Platform,
+        failures: usize,
+        error: impl Fn() -> std::io::Error,
+    ) -> (std::io::Result<()>, usize, Vec<std::time::Duration>) {
+        let mut tries = 0;
+        let mut pauses = Vec::new();
+        let result = retry_transient(
+            platform,
+            || {
+                tries += 1;
+                if tries <= failures {
+                    Err(error())
+                } else {
+                    Ok(())
+                }
+            },
+            |d| pauses.push(d),
+        );
+        (result, tries, pauses)
+    }
+
+    #[test]
+    fn a_rename_windows_refuses_for_a_moment_is_tried_again() {
+        let sharing = || std::io::Error::from_raw_os_error(32);
+        let denied = || std::io::Error::from(std::io::ErrorKind::PermissionDenied);
+        for error in [&sharing as &dyn Fn() -> std::io::Error, &denied] {
+            let (result, tries, pauses) = flaky_rename(Platform::Windows, 3, error);
+            assert!(result.is_ok());
+            assert_eq!(tries, 4);
+            assert_eq!(pauses.len(), 3);
+            // Held open for good: about a second of tries, then the error.
+            let (result, tries, pauses) = flaky_rename(Platform::Windows, usize::MAX, error);
+            assert!(result.is_err());
+            assert_eq!(tries, RENAME_PAUSES_MS.len() + 1);
+            let waited: std::time::Duration = pauses.iter().sum();
+            assert!(
+                waited >= std::time::Duration::from_millis(900)
+                    && waited <= std::time::Duration::from_millis(1100),
+                "{waited:?}"
+            );
+        }
+        // ERROR_ACCESS_DENIED as a raw code (what std reports it from).
+        assert!(is_transient_rename_error(
+            Platform::Windows,
+            &std::io::Error::from_raw_os_error(5)
+        ));
+    }
+
+    #[test]
+    fn other_failures_and_other_platforms_are_not_retried() {
+        // Unix renames do not care who has the file open: a refusal is final.
+        for platform in [Platform::Linux, Platform::MacOs] {
+            let (result, tries, pauses) = flaky_rename(platform, 1, || {
+                std::io::Error::from(std::io::ErrorKind::PermissionDenied)
+            });
+            assert!(result.is_err());
+            assert_eq!((tries, pauses.len()), (1, 0));
+        }
+        // A missing directory or a full disk will not pass in a second.
+        for error in [
+            std::io::ErrorKind::NotFound,
+            std::io::ErrorKind::StorageFull,
+        ] {
+            let (result, tries, _) = flaky_rename(Platform::Windows, 1, || error.into());
+            assert!(result.is_err());
+            assert_eq!(tries, 1);
+        }
+        let (result, tries, pauses) = flaky_rename(Platform::Windows, 0, || unreachable!());
+        assert!(result.is_ok());
+        assert_eq!((tries, pauses.len()), (1, 0));
+    }
+
+    #[test]
+    fn the_platform_is_the_build_target() {
+        let expected = if cfg!(windows) {
+            Platform::Windows
+        } else if cfg!(target_os = "macos") {
+            Platform::MacOs
+        } else {
+            Platform::Linux
+        };
+        assert_eq!(Platform::current(), expected);
     }
 
     #[test]

@@ -4,8 +4,10 @@
 //! rarely; the one `PATH.bak`, replaced, for the credentials file, which `export`
 //! may rewrite every hour — then the new text goes to a temp file in the same
 //! directory, is flushed to disk and renamed over the original, so a reader sees
-//! the old file or the new one and never half of either. The original's
-//! permissions are kept (0600 for a new file).
+//! the old file or the new one and never half of either (on Windows the rename is
+//! tried again for up to a second while another process holds the file open:
+//! `store::replace_file`). The original's permissions are kept (0600 for a new
+//! file).
 
 use std::fs;
 use std::io::Write;
@@ -114,7 +116,7 @@ pub fn rewrite_with_backup(
         f.write_all(new_text.as_bytes())?;
         f.sync_all()?;
         drop(f);
-        fs::rename(&tmp, &target)?;
+        crate::store::replace_file(&tmp, &target)?;
         sync_dir(&dir);
         Ok(())
     })();
@@ -151,7 +153,7 @@ fn write_single_backup(path: &Path, bytes: &[u8]) -> Result<PathBuf> {
         f.write_all(bytes)?;
         f.sync_all()?;
         drop(f);
-        fs::rename(&tmp, &backup)
+        crate::store::replace_file(&tmp, &backup)
     })();
     if let Err(source) = result {
         let _ = fs::remove_file(&tmp);
