@@ -35,8 +35,9 @@ use crate::secret::Secret;
 use crate::config::SsoSession;
 use crate::context::Context;
 use crate::error::{Error, Result};
+use crate::platform::Platform;
 use crate::portal::RoleCredentials;
-use crate::store::{Platform, RegistrationFile, RoleFile, RoleKey, Store, TokenFile, sha1_hex};
+use crate::store::{RegistrationFile, RoleFile, RoleKey, Store, TokenFile, sha1_hex};
 use crate::token::{Registration, Token};
 
 const SERVICE: &str = "sso-helper";
@@ -584,7 +585,7 @@ mod platform {
 
     use super::{Entries, Fault, SERVICE};
     use crate::error::{Error, Result};
-    use crate::store::Platform;
+    use crate::platform::Platform;
 
     const CONTENT_TYPE: &str = "text/plain";
 
@@ -723,7 +724,7 @@ mod platform {
 mod platform {
     use super::{Entries, Fault, KeyringError, SERVICE};
     use crate::error::{Error, Result};
-    use crate::store::Platform;
+    use crate::platform::Platform;
 
     pub struct Backend;
 

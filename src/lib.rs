@@ -26,7 +26,8 @@
 //! - `store` is the token store trait and the AWS CLI file store; `keychain` the OS
 //!   keychain store; `lock` the cross-process locks and failure records; `textfile`
 //!   rewrites the user's own files (backup, atomic replace).
-//! - `secret`, `token`, `timestamp`, `error`, `context`, `output`: the shared types.
+//! - `secret`, `token`, `timestamp`, `error`, `context`, `output`, `platform`: the
+//!   shared types.
 //!
 //! # Invariants
 //!
@@ -67,6 +68,7 @@ pub mod manpage;
 mod no_panic;
 pub mod oidc;
 pub mod output;
+pub mod platform;
 pub mod portal;
 pub mod readfile;
 pub mod secret;

@@ -18,6 +18,7 @@ use time::OffsetDateTime;
 
 use crate::config::SsoSession;
 use crate::error::{Error, Result};
+use crate::platform::Platform;
 use crate::portal::RoleCredentials;
 use crate::secret::Secret;
 use crate::timestamp;
@@ -29,33 +30,6 @@ pub struct RoleKey {
     pub session: SsoSession,
     pub account_id: String,
     pub role_name: String,
-}
-
-/// The operating system a platform rule is for. Rules that differ by platform
-/// take it as a parameter, so each one's Windows and macOS behaviour is tested on
-/// any machine; only [`Platform::current`] asks the build. `Linux` stands for
-/// Linux and every other Unix but macOS (the BSDs): the Secret Service, POSIX
-/// renames.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Platform {
-    Linux,
-    MacOs,
-    Windows,
-}
-
-impl Platform {
-    pub const ALL: [Platform; 3] = [Platform::Linux, Platform::MacOs, Platform::Windows];
-
-    /// The platform this binary was built for.
-    pub const fn current() -> Platform {
-        if cfg!(windows) {
-            Platform::Windows
-        } else if cfg!(target_os = "macos") {
-            Platform::MacOs
-        } else {
-            Platform::Linux
-        }
-    }
 }
 
 /// The storage behind the credentials flow: the AWS CLI's files ([`FileStore`]) or
@@ -941,18 +915,6 @@ mod tests {
         let (result, tries, pauses) = flaky_rename(Platform::Windows, 0, || unreachable!());
         assert!(result.is_ok());
         assert_eq!((tries, pauses.len()), (1, 0));
-    }
-
-    #[test]
-    fn the_platform_is_the_build_target() {
-        let expected = if cfg!(windows) {
-            Platform::Windows
-        } else if cfg!(target_os = "macos") {
-            Platform::MacOs
-        } else {
-            Platform::Linux
-        };
-        assert_eq!(Platform::current(), expected);
     }
 
     #[test]
