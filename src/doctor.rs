@@ -1619,9 +1619,10 @@ credential_process = aws-vault export x
                 Program::Missing("is not on PATH".into())
             );
         }
-        let path = format!("/nonexistent:{}", dir.path().display());
+        let path = std::env::join_paths([Path::new("/nonexistent"), dir.path()]).unwrap();
+        let path = path.to_str().unwrap();
         assert_eq!(
-            locate("sso-helper", Some(&path)),
+            locate("sso-helper", Some(path)),
             Program::Found(bin.clone())
         );
         assert_eq!(

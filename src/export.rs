@@ -374,6 +374,13 @@ mod tests {
         let nasty = r#"a'b\c"d$(x)`e`\"#;
         assert_eq!(single_quoted(nasty), r#"'a'\''b\c"d$(x)`e`\'"#);
         assert_eq!(fish_quoted(nasty), r#"'a\'b\\c"d$(x)`e`\\'"#);
+    }
+
+    /// The POSIX quoting, read back by a real `sh`.
+    #[cfg(unix)]
+    #[test]
+    fn sh_reads_back_what_env_quotes() {
+        let nasty = r#"a'b\c"d$(x)`e`\"#;
         let sh = std::process::Command::new("sh")
             .arg("-c")
             .arg(format!("printf %s {}", single_quoted(nasty)))

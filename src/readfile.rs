@@ -19,10 +19,7 @@ pub fn read_regular(path: &Path, cap: u64) -> io::Result<Vec<u8>> {
     let file = open_nonblocking(path)?;
     let meta = file.metadata()?;
     if !meta.is_file() {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidInput,
-            format!("it is {}, not a regular file", kind_of(&meta)),
-        ));
+        return Err(not_regular(&meta));
     }
     if meta.len() > cap {
         return Err(too_large(cap));
@@ -53,9 +50,22 @@ fn open_nonblocking(path: &Path) -> io::Result<File> {
         .open(path)
 }
 
+/// Windows refuses to open a directory as a file (`ERROR_ACCESS_DENIED`): that
+/// refusal is told apart from a real one by the path's metadata, so the error
+/// says what is in the way, as on Unix.
 #[cfg(not(unix))]
 fn open_nonblocking(path: &Path) -> io::Result<File> {
-    File::open(path)
+    File::open(path).map_err(|e| match std::fs::metadata(path) {
+        Ok(meta) if !meta.is_file() => not_regular(&meta),
+        _ => e,
+    })
+}
+
+fn not_regular(meta: &std::fs::Metadata) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidInput,
+        format!("it is {}, not a regular file", kind_of(meta)),
+    )
 }
 
 fn kind_of(meta: &std::fs::Metadata) -> &'static str {
