@@ -46,9 +46,15 @@ if ! command -v cargo >/dev/null 2>&1; then
     exit 1
 fi
 
+# Git Bash, MSYS2 and Cygwin on Windows: cargo builds sso-helper.exe.
+exe=""
+case "$(uname -s)" in
+    MINGW* | MSYS* | CYGWIN*) exe=".exe" ;;
+esac
+
 prefix="${PREFIX:-$HOME/.local}"
 bindir="$prefix/bin"
-dest="$bindir/sso-helper"
+dest="$bindir/sso-helper$exe"
 
 # A static musl binary when this machine can build one (scripts/release-target).
 triple="$("$repo/scripts/release-target")"
@@ -64,7 +70,7 @@ target_dir="${target_dir:-$repo/target}"
 
 echo "==> installing to $dest"
 mkdir -p "$bindir"
-install -m 0755 "$target_dir/${triple:+$triple/}release/sso-helper" "$dest"
+install -m 0755 "$target_dir/${triple:+$triple/}release/sso-helper$exe" "$dest"
 echo "installed: $dest ($("$dest" --version))"
 
 case ":${PATH}:" in
@@ -74,6 +80,13 @@ case ":${PATH}:" in
         printf 'note: %s is not on your PATH; add it: echo '\''export PATH="%s:$PATH"'\'' >> ~/.profile  (then open a new shell)\n' "$bindir" "$bindir"
         ;;
 esac
+
+# The path as the config needs it: on Windows, C:\... in double quotes (botocore
+# splits credential_process with Windows rules there).
+command="$dest"
+if [ -n "$exe" ] && command -v cygpath >/dev/null 2>&1; then
+    command="\"$(cygpath -w "$dest")\""
+fi
 
 cat <<EOF
 
@@ -85,7 +98,7 @@ Minimal ~/.aws/config (use your own start URL, region, account and role):
     sso_registration_scopes = sso:account:access
 
     [profile dev]
-    credential_process = $dest --profile dev
+    credential_process = $command --profile dev
     sso_helper_session = corp
     sso_helper_account_id = 111111111111
     sso_helper_role_name = ReadOnly
