@@ -168,65 +168,20 @@ pub fn config_path(ctx: &Context) -> Result<PathBuf> {
 }
 
 /// A file name from the environment as botocore's `raw_config_parse` takes it:
-/// `os.path.expandvars` (`$NAME` and `${NAME}` replaced by the variable's value,
-/// unknown ones left as they are; NAME is letters, digits and `_`), then
-/// `os.path.expanduser` (`~` and `~/…`).
+/// `os.path.expandvars`, then `os.path.expanduser`, by the platform's rules
+/// (`home`).
 pub fn expand_path(ctx: &Context, p: &str) -> Result<PathBuf> {
-    expand_tilde(ctx, &expand_vars(p, |name| ctx.var_raw(name)))
+    ctx.expand_path(p)
 }
 
-/// Python's `os.path.expandvars` (POSIX).
-pub fn expand_vars<'a>(s: &str, lookup: impl Fn(&str) -> Option<&'a str>) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut rest = s;
-    while let Some(i) = rest.find('$') {
-        out.push_str(&rest[..i]);
-        let after = &rest[i + 1..];
-        let (name, len) = if let Some(braced) = after.strip_prefix('{') {
-            match braced.find('}') {
-                Some(end) => (&braced[..end], end + 2),
-                None => ("", 0),
-            }
-        } else {
-            let end = after
-                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-                .unwrap_or(after.len());
-            (&after[..end], end)
-        };
-        match (len, lookup(name)) {
-            (0, _) | (_, None) => {
-                out.push('$');
-                rest = after;
-            }
-            (_, Some(value)) => {
-                out.push_str(value);
-                rest = &after[len..];
-            }
-        }
-    }
-    out.push_str(rest);
-    out
-}
-
-/// `~/.aws`.
+/// `~/.aws`, under the home directory as botocore finds it (`home`).
 pub fn aws_dir(ctx: &Context) -> Result<PathBuf> {
-    ctx.home()
-        .map(|h| h.join(".aws"))
-        .ok_or_else(|| Error::Environment {
-            message: "no home directory: HOME is not set".into(),
-            hint: "set HOME, or AWS_CONFIG_FILE to the config file".into(),
-        })
+    ctx.aws_dir()
 }
 
+/// `~` and `~user` alone, as `os.path.expanduser` expands them.
 pub fn expand_tilde(ctx: &Context, p: &str) -> Result<PathBuf> {
-    if p == "~" || p.starts_with("~/") {
-        let home = ctx.home().ok_or_else(|| Error::Environment {
-            message: format!("cannot expand {p}: HOME is not set"),
-            hint: "set HOME or use an absolute path".into(),
-        })?;
-        return Ok(home.join(p.trim_start_matches('~').trim_start_matches('/')));
-    }
-    Ok(PathBuf::from(p))
+    ctx.expand_user(p)
 }
 
 /// Names only (no values: they may hold static keys).
@@ -997,29 +952,6 @@ sso_helper_region = eu-central-1
 sso_helper_account_id = 333333333333
 sso_helper_role_name = PowerUser
 ";
-
-    #[test]
-    fn paths_expand_as_python_expands_them() {
-        let env = |n: &str| match n {
-            "HOME" => Some("/home/me"),
-            "EMPTY" => Some(""),
-            "a_1" => Some("x"),
-            _ => None,
-        };
-        for (input, want) in [
-            ("$HOME/.aws/config", "/home/me/.aws/config"),
-            ("${HOME}/c", "/home/me/c"),
-            ("$UNSET/c", "$UNSET/c"),
-            ("${UNSET}/c", "${UNSET}/c"),
-            ("a$EMPTY.b", "a.b"),
-            ("$a_1-$a_1", "x-x"),
-            ("${unclosed", "${unclosed"),
-            ("cost$", "cost$"),
-            ("$$HOME", "$/home/me"),
-        ] {
-            assert_eq!(expand_vars(input, env), want, "{input}");
-        }
-    }
 
     #[test]
     fn companion_layout() {

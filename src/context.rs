@@ -1,8 +1,9 @@
 //! `Context`: everything the outside world lends the program — environment
-//! variables, the home directory, the clock, sleeping, the browser (`BROWSER`,
-//! then the platform's opener: `browser`) and the terminal — in one value with a real constructor (`Context::real`) and a test one
-//! (`Context::for_test`), so refresh windows and polling are tested by moving time,
-//! not by waiting.
+//! variables, the platform, the home directory and the password database (as
+//! botocore finds them: `home`), the clock, sleeping, the browser (`BROWSER`,
+//! then the platform's opener: `browser`) and the terminal — in one value with a
+//! real constructor (`Context::real`) and a test one (`Context::for_test`), so
+//! refresh windows and polling are tested by moving time, not by waiting.
 
 use std::collections::HashMap;
 use std::io::{IsTerminal, Write};
@@ -12,6 +13,10 @@ use std::time::Duration;
 
 use time::OffsetDateTime;
 
+use crate::error::{Error, Result};
+use crate::home::{Environ, NoHome, NoPasswd, Passwd, SystemPasswd};
+use crate::platform::Platform;
+
 type Clock = Box<dyn Fn() -> OffsetDateTime>;
 type Sleeper = Box<dyn Fn(Duration)>;
 /// Opens a URL in the browser, or says in words why it could not.
@@ -19,7 +24,10 @@ type Opener = Box<dyn Fn(&str) -> Result<(), String>>;
 
 pub struct Context {
     vars: HashMap<String, String>,
-    home: Option<PathBuf>,
+    platform: Platform,
+    /// The home directory as Python's `expanduser` starts from it (`home::home`).
+    home: std::result::Result<String, NoHome>,
+    passwd: Box<dyn Passwd>,
     clock: Clock,
     sleeper: Sleeper,
     opener: Opener,
@@ -35,14 +43,17 @@ impl Context {
     /// The real world: process environment, system clock, `open`, `/dev/tty`.
     pub fn real() -> Context {
         let vars: HashMap<String, String> = std::env::vars().collect();
-        let home = home_from(&vars);
+        let platform = Platform::current();
+        let home = crate::home::home(platform, Environ::new(platform, &vars), &SystemPasswd);
         let browser = vars.get("BROWSER").cloned().filter(|b| !b.is_empty());
         let verbose = vars
             .get("SSO_HELPER_LOG")
             .is_some_and(|v| v.eq_ignore_ascii_case("debug"));
         Context {
             vars,
+            platform,
             home,
+            passwd: Box::new(SystemPasswd),
             clock: Box::new(OffsetDateTime::now_utc),
             sleeper: Box::new(std::thread::sleep),
             opener: Box::new(move |url| crate::browser::open(browser.as_deref(), url)),
@@ -52,15 +63,21 @@ impl Context {
         }
     }
 
-    /// A context with the given variables, home and a clock fixed at `now`; sleeping
+    /// A context with the given variables, home (`None`: there is none) and a clock
+    /// fixed at `now`, on this platform with an empty password database; sleeping
     /// advances nothing and returns at once, the browser is never opened.
     pub fn for_test(vars: &[(&str, &str)], home: Option<PathBuf>, now: OffsetDateTime) -> Context {
+        let platform = Platform::current();
         Context {
             vars: vars
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
-            home,
+            platform,
+            home: home
+                .map(|h| h.to_string_lossy().into_owned())
+                .ok_or(NoHome::on(platform, 0)),
+            passwd: Box::new(NoPasswd),
             clock: Box::new(move || now),
             sleeper: Box::new(|_| {}),
             opener: Box::new(|_| Ok(())),
@@ -68,6 +85,15 @@ impl Context {
             terminal: false,
             shown: Some(Mutex::new(Vec::new())),
         }
+    }
+
+    /// The same context with another platform's rules (its home as given).
+    pub fn with_platform(mut self, platform: Platform) -> Context {
+        self.platform = platform;
+        if let Err(e) = &mut self.home {
+            *e = NoHome::on(platform, 0);
+        }
+        self
     }
 
     pub fn with_clock(mut self, clock: impl Fn() -> OffsetDateTime + 'static) -> Context {
@@ -122,8 +148,43 @@ impl Context {
         })
     }
 
-    pub fn home(&self) -> Option<&PathBuf> {
-        self.home.as_ref()
+    pub fn platform(&self) -> Platform {
+        self.platform
+    }
+
+    /// `~/.aws` as botocore finds it; an error names the variables that give the
+    /// home directory on this platform.
+    pub fn aws_dir(&self) -> Result<PathBuf> {
+        match &self.home {
+            Ok(h) => Ok(crate::home::aws_dir(self.platform, h).into()),
+            Err(e) => Err(e.error()),
+        }
+    }
+
+    /// A file name from the environment as botocore takes it
+    /// (`configloader.raw_config_parse`): `expandvars`, then `expanduser`, by this
+    /// platform's rules (`home`).
+    pub fn expand_path(&self, p: &str) -> Result<PathBuf> {
+        let env = Environ::new(self.platform, &self.vars);
+        let p = crate::home::expand_vars(self.platform, env, p);
+        self.expand_user(&p)
+    }
+
+    /// `~` alone (`expanduser`), no variables.
+    pub fn expand_user(&self, p: &str) -> Result<PathBuf> {
+        let env = Environ::new(self.platform, &self.vars);
+        crate::home::expand_user(
+            self.platform,
+            env,
+            self.home.as_deref(),
+            self.passwd.as_ref(),
+            p,
+        )
+        .map(PathBuf::from)
+        .map_err(|e| Error::Environment {
+            message: format!("cannot expand {p}: {}", e.message()),
+            hint: e.hint(),
+        })
     }
 
     pub fn now(&self) -> OffsetDateTime {
@@ -191,16 +252,4 @@ fn controlling_terminal() -> Option<std::fs::File> {
 #[cfg(not(any(unix, windows)))]
 fn controlling_terminal() -> Option<std::fs::File> {
     None
-}
-
-fn home_from(vars: &HashMap<String, String>) -> Option<PathBuf> {
-    let keys: &[&str] = if cfg!(windows) {
-        &["HOME", "USERPROFILE"]
-    } else {
-        &["HOME"]
-    };
-    keys.iter()
-        .filter_map(|k| vars.get(*k))
-        .find(|v| !v.is_empty())
-        .map(PathBuf::from)
 }

@@ -20,7 +20,9 @@
 //!   credentials algorithm and the `Session` every command works through;
 //!   `inventory` (list, status), `configure`, `export` and `doctor` are the other
 //!   commands.
-//! - `config` reads `~/.aws/config` as botocore does; `endpoints` picks the URLs.
+//! - `config` reads `~/.aws/config` as botocore does; `home` finds the home
+//!   directory and expands `~` and variables in file names as botocore does, per
+//!   platform; `endpoints` picks the URLs.
 //! - `http` is the network; `oidc` and `portal` are the two AWS APIs on top of it;
 //!   `login` holds the sign-in flows and the refresh.
 //! - `store` is the token store trait and the AWS CLI file store; `keychain` the OS
@@ -57,6 +59,7 @@ pub mod endpoints;
 pub mod error;
 pub mod exec;
 pub mod export;
+pub mod home;
 pub mod http;
 pub mod ini;
 pub mod inventory;
