@@ -35,6 +35,8 @@ mod doctor;
 #[cfg(unix)]
 mod hints;
 #[cfg(unix)]
+mod home_diff;
+#[cfg(unix)]
 mod hostile;
 #[cfg(unix)]
 mod keychain;
