@@ -134,11 +134,6 @@ impl Context {
             .filter(|v| !v.is_empty())
     }
 
-    /// A variable's value as set, empty included (for `expandvars`).
-    pub fn var_raw(&self, name: &str) -> Option<&str> {
-        self.vars.get(name).map(String::as_str)
-    }
-
     /// True for `1`, `true`, `yes` and `on` in any case.
     pub fn flag(&self, name: &str) -> bool {
         self.var(name).is_some_and(|v| {
