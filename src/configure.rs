@@ -139,10 +139,10 @@ fn write(
             path.display()
         ));
     }
-    let comment = format!(
+    let comment = textfile::ascii_comment(&format!(
         "# Added by sso-helper configure --sso-session {name} on {}; credential_process runs {command}",
         format_utc(session.ctx.now())
-    );
+    ));
     let block = format!(
         "{comment}\n{}",
         plan.sections(new_session, name, region, command)
@@ -191,21 +191,28 @@ fn printed(
         Some(_) => format!(" and a new [sso-session {name}] section"),
         None => String::new(),
     };
-    let mut out = format!(
+    // The comment lines are ASCII like everything configure writes, in case they
+    // are pasted into the file.
+    let mut out = textfile::ascii_comment(&format!(
         "# sso-helper configure: {} generated{section} for {}; {} skipped (already {} a layout-B profile)",
         count(plan.profiles.len(), "profile"),
         describe(name),
         count(plan.skipped, "account/role pair"),
         if plan.skipped == 1 { "has" } else { "have" },
-    );
+    ));
     let sections = plan.sections(new_session, name, region, command);
+    out.push('\n');
     if sections.is_empty() {
-        out.push_str(&format!("\n# nothing to add to {}", path.display()));
-    } else {
-        out.push_str(&format!(
-            "\n# credential_process runs {command}; add these to {} with --write\n\n{sections}",
+        out.push_str(&textfile::ascii_comment(&format!(
+            "# nothing to add to {}",
             path.display()
-        ));
+        )));
+    } else {
+        out.push_str(&textfile::ascii_comment(&format!(
+            "# credential_process runs {command}; add these to {} with --write",
+            path.display()
+        )));
+        out.push_str(&format!("\n\n{sections}"));
     }
     out
 }
@@ -362,21 +369,27 @@ fn base_name(account: &Account, role: &str) -> String {
     }
 }
 
-/// Lower case; anything but `a-z 0-9 . _ -` becomes `-`; runs of `-` become one;
-/// no `-` at either end.
+/// Lower case ASCII: Latin letters folded (`Développement` → `developpement`,
+/// `textfile::latin_fold`), then anything but `a-z 0-9 . _ -` becomes `-`; runs of
+/// `-` become one; no `-` at either end. The same name gives the same slug.
 fn slug(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
+    let mut push = |c: char| {
         let c = c.to_ascii_lowercase();
         let c = if c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_') {
             c
         } else {
             '-'
         };
-        if c == '-' && (out.is_empty() || out.ends_with('-')) {
-            continue;
+        if !(c == '-' && (out.is_empty() || out.ends_with('-'))) {
+            out.push(c);
         }
-        out.push(c);
+    };
+    for c in s.chars() {
+        match textfile::latin_fold(c) {
+            Some(folded) => folded.chars().for_each(&mut push),
+            None => push(c),
+        }
     }
     while out.ends_with('-') {
         out.pop();
@@ -420,8 +433,10 @@ fn check_flag_region(what: &str, region: &str) -> Result<()> {
 }
 
 fn check_flag_start_url(what: &str, url: &str) -> Result<()> {
-    let ok =
-        url.starts_with("https://") && check_start_url(Path::new(what), what, what, url).is_ok();
+    // ASCII, as everything configure writes (a portal's address always is).
+    let ok = url.starts_with("https://")
+        && url.is_ascii()
+        && check_start_url(Path::new(what), what, what, url).is_ok();
     if ok {
         Ok(())
     } else {
@@ -652,13 +667,85 @@ mod tests {
         plan.profiles.iter().map(|p| p.name.as_str()).collect()
     }
 
+    /// Everything configure generates is ASCII, whatever the portal's account
+    /// names: botocore reads the config file in the system's code page on Windows.
+    /// Only a name copied from the user's own file (a session they named outside
+    /// ASCII) is written as it is there, and nowhere but where it names that session.
+    #[test]
+    fn what_configure_writes_is_ascii() {
+        let accounts: Vec<Reachable> = [
+            ("111111111111", "Développement — Équipe"),
+            ("222222222222", "本番"),
+            ("333333333333", "Ωmega ☃"),
+            ("444444444444", "Zürich\u{200b}Prod\u{feff}"),
+            ("555555555555", "🚀 launch"),
+            ("666666666666", ""),
+        ]
+        .iter()
+        .map(|(id, n)| (acct(id, n), vec!["Admin".into(), "ReadOnly".into()]))
+        .collect();
+        let taken = parse("[profile developpement-equipe-admin]\nregion = x\n");
+        let plan = Plan::new(&taken, "corp", &accounts, "");
+        assert_eq!(plan.profiles.len(), 12);
+        let new = SsoSession {
+            name: Some("corp".into()),
+            start_url: "https://d-1234567890.awsapps.com/start".into(),
+            region: "eu-west-1".into(),
+            scopes: vec![SCOPES.into()],
+            login_flow: None,
+            redirect_port: None,
+        };
+        let home = Path::new("/home/José/.aws/config");
+        let out = printed(
+            &plan,
+            Some(&new),
+            "corp",
+            Some("eu-west-1"),
+            "/usr/bin/sso-helper",
+            home,
+        );
+        assert!(out.is_ascii(), "{out}");
+        for p in &plan.profiles {
+            assert!(
+                p.render("corp", Some("eu-west-1"), "/usr/bin/sso-helper")
+                    .is_ascii()
+            );
+        }
+        // A non-ASCII program path (possible on Linux and macOS only) and a session
+        // of the user's named outside ASCII: the comments stay ASCII, and the name
+        // appears only as the value that names the session.
+        let out = printed(
+            &plan,
+            None,
+            "café",
+            None,
+            "'/home/José/bin/sso-helper'",
+            home,
+        );
+        for line in out.lines() {
+            if line.starts_with('#') {
+                assert!(line.is_ascii(), "{line}");
+            } else if !line.starts_with("credential_process") {
+                assert!(
+                    line == "sso_helper_session = café" || line.is_ascii(),
+                    "{line}"
+                );
+            }
+        }
+        assert!(out.contains("caf\\u{e9}"), "{out}");
+        assert!(check_flag_start_url("--start-url", "https://例え.awsapps.com/start").is_err());
+    }
+
     #[test]
     fn slugs_are_config_safe() {
         for (input, want) in [
             ("Development", "development"),
             ("My Team / Prod (EU)", "my-team-prod-eu"),
             ("--a__b..c--", "a__b..c"),
-            ("Développement", "d-veloppement"),
+            ("Développement", "developpement"),
+            ("Ærøskøbing Straße", "aeroskobing-strasse"),
+            ("Zürich—Prod", "zurich-prod"),
+            ("Ωmega ☃ 1", "mega-1"),
             ("AWSReadOnlyAccess+x@y", "awsreadonlyaccess-x-y"),
             ("本番", ""),
             ("", ""),

@@ -37,6 +37,7 @@ pub fn run(ctx: &Context, opts: &Options, format: &str, to: Option<&str>) -> Res
         }
         command
     };
+    check_ascii(name, &retry)?;
     refuse_to_shadow(&config, &existing, name, &retry)?;
     refuse_to_overwrite(&config, &existing, &path, name, &retry)?;
     crate::textfile::check_writable(&path)?;
@@ -69,6 +70,46 @@ fn check_name(name: &str) -> Result<()> {
         .hinted(None, "run `sso-helper export --help` for its usage"));
     }
     Ok(())
+}
+
+/// A section name outside ASCII is refused, with a command that writes under an
+/// ASCII one: botocore reads the credentials file in the system's code page on
+/// Windows, where such a name is misread or stops every AWS CLI command
+/// (`textfile`). The rest of what `export` writes is ASCII by construction.
+fn check_ascii(name: &str, retry: &dyn Fn(&str) -> String) -> Result<()> {
+    if name.is_ascii() {
+        return Ok(());
+    }
+    Err(Error::Usage(format!(
+        "[{name}]: a name outside ASCII cannot go into the shared credentials file (botocore \
+         reads it in the system's code page on Windows, where every AWS CLI command would fail)"
+    ))
+    .hinted(
+        None,
+        format!(
+            "write them under an ASCII name: `{}`",
+            retry(&ascii_name(name))
+        ),
+    ))
+}
+
+/// `name` in ASCII for a suggestion: Latin letters folded (`Café` → `Cafe`),
+/// anything else outside ASCII `-`.
+fn ascii_name(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for c in name.chars() {
+        match crate::textfile::latin_fold(c) {
+            Some(f) => out.push_str(f),
+            None if c.is_ascii() => out.push(c),
+            None => out.push('-'),
+        }
+    }
+    let out = out.trim_matches(|c: char| c == '-' || c.is_ascii_whitespace());
+    if out.is_empty() || check_name(out).is_err() {
+        "exported".into()
+    } else {
+        out.into()
+    }
 }
 
 /// Whether profile `name` gets credentials from IAM Identity Center or a
@@ -272,18 +313,7 @@ fn write_credentials_file(
     name: &str,
     c: &RoleCredentials,
 ) -> Result<String> {
-    let section = vec![
-        format!("[{name}]"),
-        format!(
-            "{MARK}; expires {}; run it again for fresh credentials",
-            format_utc(c.expiration)
-        ),
-        format!("aws_access_key_id = {}", c.access_key_id),
-        format!("aws_secret_access_key = {}", c.secret_access_key.expose()),
-        format!("aws_session_token = {}", c.session_token.expose()),
-        format!("aws_account_id = {}", c.account_id),
-    ];
-    let text = merge_section(existing, name, &section)?;
+    let text = merge_section(existing, name, &section_lines(name, c))?;
     let backup = crate::textfile::rewrite_with_backup(
         path,
         &text,
@@ -296,6 +326,22 @@ fn write_credentials_file(
         path.display(),
         format_utc(c.expiration)
     ))
+}
+
+/// The lines of `[name]`: all ASCII (`name` is checked, the values are the
+/// portal's, checked by `portal::valid_credential_value`).
+fn section_lines(name: &str, c: &RoleCredentials) -> Vec<String> {
+    vec![
+        format!("[{name}]"),
+        format!(
+            "{MARK}; expires {}; run it again for fresh credentials",
+            format_utc(c.expiration)
+        ),
+        format!("aws_access_key_id = {}", c.access_key_id),
+        format!("aws_secret_access_key = {}", c.secret_access_key.expose()),
+        format!("aws_session_token = {}", c.session_token.expose()),
+        format!("aws_account_id = {}", c.account_id),
+    ]
 }
 
 /// `existing` with section `[name]` replaced by `section` (or appended when it is
@@ -369,6 +415,33 @@ mod tests {
     /// Each format quotes for its own syntax, so even a value with quotes and
     /// backslashes (the portal's values are checked and never hold them) comes out
     /// as the same bytes in a real shell.
+    /// What `export` adds to the credentials file is ASCII; a name outside ASCII
+    /// is refused with a command that writes under an ASCII one; the user's own
+    /// non-ASCII lines are kept byte for byte.
+    #[test]
+    fn what_export_writes_is_ascii() {
+        let lines = section_lines("dev", &creds());
+        assert!(lines.iter().all(|l| l.is_ascii()), "{lines:?}");
+        let existing = "# Zugangsschlüssel — nicht löschen\r\n[mine]\r\naws_access_key_id = x\r\n";
+        let merged = merge_section(existing, "dev", &lines).unwrap();
+        assert!(merged.starts_with(existing), "{merged}");
+        assert!(merged[existing.len()..].is_ascii(), "{merged}");
+
+        let retry = |n: &str| format!("sso-helper export --to {n}");
+        assert!(check_ascii("dev-static", &retry).is_ok());
+        let e = check_ascii("Café—Prod", &retry).unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        assert!(
+            e.hint()
+                .unwrap()
+                .contains("`sso-helper export --to Cafe-Prod`"),
+            "{e:?}"
+        );
+        assert_eq!(ascii_name("Ærø"), "AEro");
+        assert_eq!(ascii_name("本番"), "exported");
+        assert_eq!(ascii_name("本番 x"), "x");
+    }
+
     #[test]
     fn each_format_escapes_for_its_own_syntax() {
         let nasty = r#"a'b\c"d$(x)`e`\"#;

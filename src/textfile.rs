@@ -8,6 +8,13 @@
 //! tried again for up to a second while another process holds the file open:
 //! `store::replace_file`). The original's permissions are kept (0600 for a new
 //! file).
+//!
+//! What sso-helper adds to those files is ASCII: botocore reads them in the
+//! system's code page on Windows (`configparser`'s default encoding), where a byte
+//! outside ASCII misreads names or stops every AWS CLI command (a "—" in a comment
+//! does, on Chinese, Japanese and Korean systems). Text from outside (account
+//! names, paths, a session's name in a comment) goes through [`latin_fold`] or
+//! [`ascii_comment`] first; the user's own bytes are kept as they are.
 
 use std::fs;
 use std::io::Write;
@@ -263,12 +270,131 @@ fn sync_dir(dir: &Path) {
     let _ = dir;
 }
 
+/// A Latin letter with a plain reading in ASCII letters (`é` → `e`, `Ø` → `O`,
+/// `ß` → `ss`, `Æ` → `AE`), for names made from text outside ASCII; `None` for
+/// anything else (other scripts, symbols), which callers replace.
+pub fn latin_fold(c: char) -> Option<&'static str> {
+    let lower = c.to_lowercase().next().unwrap_or(c);
+    let folded = match lower {
+        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ā' | 'ă' | 'ą' => "a",
+        'æ' => "ae",
+        'ç' | 'ć' | 'ĉ' | 'ċ' | 'č' => "c",
+        'ď' | 'đ' | 'ð' => "d",
+        'è' | 'é' | 'ê' | 'ë' | 'ē' | 'ĕ' | 'ė' | 'ę' | 'ě' => "e",
+        'ĝ' | 'ğ' | 'ġ' | 'ģ' => "g",
+        'ĥ' | 'ħ' => "h",
+        'ì' | 'í' | 'î' | 'ï' | 'ĩ' | 'ī' | 'ĭ' | 'į' | 'ı' => "i",
+        'ĳ' => "ij",
+        'ĵ' => "j",
+        'ķ' => "k",
+        'ĺ' | 'ļ' | 'ľ' | 'ŀ' | 'ł' => "l",
+        'ñ' | 'ń' | 'ņ' | 'ň' => "n",
+        'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'ō' | 'ŏ' | 'ő' => "o",
+        'œ' => "oe",
+        'ŕ' | 'ŗ' | 'ř' => "r",
+        'ś' | 'ŝ' | 'ş' | 'š' | 'ș' => "s",
+        'ß' => "ss",
+        'ţ' | 'ť' | 'ŧ' | 'ț' => "t",
+        'þ' => "th",
+        'ù' | 'ú' | 'û' | 'ü' | 'ũ' | 'ū' | 'ŭ' | 'ů' | 'ű' | 'ų' => "u",
+        'ŵ' => "w",
+        'ý' | 'ÿ' | 'ŷ' => "y",
+        'ź' | 'ż' | 'ž' => "z",
+        _ => return None,
+    };
+    if lower == c {
+        return Some(folded);
+    }
+    // Upper case: the same letters in capitals.
+    Some(match folded {
+        "a" => "A",
+        "ae" => "AE",
+        "c" => "C",
+        "d" => "D",
+        "e" => "E",
+        "g" => "G",
+        "h" => "H",
+        "i" => "I",
+        "ij" => "IJ",
+        "j" => "J",
+        "k" => "K",
+        "l" => "L",
+        "n" => "N",
+        "o" => "O",
+        "oe" => "OE",
+        "r" => "R",
+        "s" => "S",
+        "ss" => "SS",
+        "t" => "T",
+        "th" => "TH",
+        "u" => "U",
+        "w" => "W",
+        "y" => "Y",
+        "z" => "Z",
+        other => other,
+    })
+}
+
+/// `s` for a comment line sso-helper writes: ASCII as it is, every other
+/// character (and any control character) as `\u{…}`, its code point, so nothing
+/// is lost and the line stays ASCII.
+pub fn ascii_comment(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c.is_ascii() && !c.is_ascii_control() {
+            out.push(c);
+        } else {
+            out.extend(c.escape_unicode());
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use time::macros::datetime;
 
     const NOW: OffsetDateTime = datetime!(2026-03-04 05:06:07 +01:00);
+
+    #[test]
+    fn latin_letters_fold_to_ascii_and_nothing_else_does() {
+        let fold = |s: &str| -> String {
+            s.chars()
+                .map(|c| match latin_fold(c) {
+                    Some(f) => f.to_string(),
+                    None if c.is_ascii() => c.to_string(),
+                    None => "?".to_string(),
+                })
+                .collect()
+        };
+        assert_eq!(fold("Développement"), "Developpement");
+        assert_eq!(fold("ÆØÅæøåßẞŁłŒœÞþ"), "AEOAaeoassSSLlOEoeTHth");
+        assert_eq!(fold("Ünïcödé"), "Unicode");
+        assert_eq!(fold("本番—x"), "???x");
+        // Every folding is ASCII letters, in the case of its letter.
+        for c in ('\u{80}'..='\u{24f}').chain(['ẞ', 'ș', 'ț']) {
+            if let Some(f) = latin_fold(c) {
+                assert!(f.bytes().all(|b| b.is_ascii_alphabetic()), "{c}: {f}");
+                let upper = c.is_uppercase();
+                assert!(
+                    f.bytes().all(|b| b.is_ascii_uppercase() == upper),
+                    "{c}: {f}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn comments_are_ascii_and_keep_every_character() {
+        assert_eq!(ascii_comment("plain; text"), "plain; text");
+        assert_eq!(
+            ascii_comment("café — 本番"),
+            "caf\\u{e9} \\u{2014} \\u{672c}\\u{756a}"
+        );
+        assert_eq!(ascii_comment("a\nb\tc"), "a\\u{a}b\\u{9}c");
+        assert!(ascii_comment("C:\\Users\\José\\bin").is_ascii());
+    }
 
     #[cfg(unix)]
     fn mode(p: &Path) -> u32 {

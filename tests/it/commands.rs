@@ -378,6 +378,51 @@ fn export_formats() {
     );
 }
 
+/// A section name outside ASCII is refused before any sign-in, with a command
+/// that writes under an ASCII one (botocore reads the credentials file in the
+/// system's code page on Windows); the user's own non-ASCII lines are kept byte
+/// for byte and what export adds is ASCII.
+#[test]
+fn export_writes_only_ascii_into_the_credentials_file() {
+    let env = TestEnv::new();
+    env.standard_config();
+    let path = env.aws("credentials");
+    let original = "# Schlüssel — bitte nicht löschen\n[mine]\naws_access_key_id = AKIAMINE\n";
+    std::fs::write(&path, original).unwrap();
+    let refused = env.run(&[
+        "export",
+        "--profile",
+        "dev-sso",
+        "--format",
+        "credentials",
+        "--to",
+        "Café—Prod",
+    ]);
+    refused.fails(2, &["[Café—Prod]", "ASCII", "--to Cafe-Prod"]);
+    assert!(
+        env.standin.requests().is_empty(),
+        "refused before any sign-in"
+    );
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), original);
+    env.run(&[
+        "export",
+        "--profile",
+        "dev-sso",
+        "--format",
+        "credentials",
+        "--to",
+        "Cafe-Prod",
+    ])
+    .ok();
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.starts_with(original), "{text}");
+    assert!(text[original.len()..].is_ascii(), "{text}");
+    assert!(
+        text.contains("[Cafe-Prod]\n# written by sso-helper export"),
+        "{text}"
+    );
+}
+
 #[test]
 fn export_to_the_shared_credentials_file_keeps_everything_else() {
     let mut env = TestEnv::new();

@@ -678,3 +678,48 @@ fn a_big_organisation_gets_every_profile_in_order() {
         again.stdout
     );
 }
+
+/// botocore reads the config file in the system's code page on Windows, where a
+/// byte outside ASCII stops every AWS CLI command on Chinese, Japanese and Korean
+/// systems: every byte configure adds is ASCII whatever the portal's account
+/// names (the user's own em dash stays as it was), in print mode too (it may be
+/// pasted), and the profile names are the names folded to ASCII.
+#[test]
+fn every_byte_configure_adds_is_ascii() {
+    let env = TestEnv::with(StandInConfig {
+        accounts: vec![
+            sso_standin::Account::new(
+                "111111111111",
+                "Développement — Équipe",
+                "d@example.com",
+                &["Admin"],
+            ),
+            sso_standin::Account::new("222222222222", "本番環境", "p@example.com", &["ReadOnly"]),
+            sso_standin::Account::new(
+                "333333333333",
+                "Zürich ☃ Prod",
+                "z@example.com",
+                &["PowerUser"],
+            ),
+        ],
+        ..StandInConfig::default()
+    });
+    env.write_config(&original());
+    let printed = env.run(&["configure", "--sso-session", "corp"]);
+    printed.ok();
+    assert!(printed.stdout.is_ascii(), "{}", printed.stdout);
+    env.run(&["configure", "--sso-session", "corp", "--write"])
+        .ok();
+    let text = read(&config_path(&env));
+    assert!(text.starts_with(&original()), "{text}");
+    let added = &text[original().len()..];
+    assert!(added.is_ascii(), "not ASCII:\n{added}");
+    let written = parse(&text);
+    for (name, account, role) in [
+        ("developpement-equipe-admin", "111111111111", "Admin"),
+        ("222222222222-readonly", "222222222222", "ReadOnly"),
+        ("zurich-prod-poweruser", "333333333333", "PowerUser"),
+    ] {
+        assert_layout_b(&written, name, "corp", account, role, None);
+    }
+}
