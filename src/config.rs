@@ -20,6 +20,7 @@ use std::rc::Rc;
 use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::ini::{self, Fnv, Text, Value};
+use crate::platform::Platform;
 
 /// One section's keys (lower-cased) and values in file order, `[DEFAULT]`'s
 /// inherited keys last. Keys and values are mostly spans of the file's text
@@ -523,8 +524,8 @@ const ROLE_KEYS: &[&str] = &["sso_role_name", "sso_helper_role_name"];
 impl ConfigFile {
     /// The profile a layout-A profile points at: one that names no account and
     /// role of its own and whose `credential_process` runs `sso-helper --profile
-    /// X` (X another profile). Commands given such a profile work on X, as the
-    /// SDKs would.
+    /// X` (X another profile), the line read as botocore reads it on this platform
+    /// (`process_line`). Commands given such a profile work on X, as the SDKs would.
     ///
     /// A profile that names an account and a role itself is not followed; other
     /// settings (a session, a region, maybe inherited from `[DEFAULT]`) do not
@@ -534,7 +535,8 @@ impl ConfigFile {
         if section.first(ACCOUNT_KEYS).is_some() && section.first(ROLE_KEYS).is_some() {
             return None;
         }
-        let target = helper_profile_arg(section.get("credential_process")?)??;
+        let line = section.get("credential_process")?;
+        let target = crate::process_line::helper_profile_arg(line, Platform::current())??;
         (target != profile).then_some(target)
     }
 
@@ -838,28 +840,6 @@ impl ConfigFile {
             role_name: role.to_string(),
         })
     }
-}
-
-/// How a credential_process command runs sso-helper: `Some(profile flag)` when its
-/// program is sso-helper.
-pub fn helper_profile_arg(command: &str) -> Option<Option<String>> {
-    let words = crate::shlex::split(command)?;
-    let program = words.first()?;
-    let base = program.rsplit(['/', '\\']).next().unwrap_or(program);
-    let base = base.strip_suffix(".exe").unwrap_or(base);
-    if base != "sso-helper" {
-        return None;
-    }
-    let mut args = words[1..].iter();
-    while let Some(a) = args.next() {
-        if a == "--profile" {
-            return Some(args.next().cloned());
-        }
-        if let Some(v) = a.strip_prefix("--profile=") {
-            return Some(Some(v.to_string()));
-        }
-    }
-    Some(None)
 }
 
 pub fn profile_header(name: &str) -> String {

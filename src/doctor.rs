@@ -20,6 +20,8 @@ use crate::endpoints::{self, Service};
 use crate::error::{Error, Result};
 use crate::http::{Answer, Http, Method, Request, Retry};
 use crate::keychain::KeychainStore;
+use crate::platform::Platform;
+use crate::process_line;
 use crate::secret::Secret;
 use crate::store::{FileStore, Store};
 use crate::timestamp::format_utc;
@@ -231,7 +233,7 @@ fn run_checks(ctx: &Context, opts: &Options, sso_session: Option<&str>) -> Vec<C
             checks.extend(ca_bundle_check(config));
             let credentials_file = shared_credentials_sections(ctx);
             checks.extend(shadow_check(config, credentials_file.as_deref()));
-            checks.extend(process_check(config, ctx.var("PATH")));
+            checks.extend(process_check(config, ctx.var("PATH"), Platform::current()));
             target
         }
         Err(e) => {
@@ -411,9 +413,7 @@ pub fn profile_check(
             .expect_err("an absent profile does not resolve");
         return (vec![Check::error(Status::Fail, "profile", "", &e)], None);
     };
-    let helper = section
-        .get("credential_process")
-        .and_then(config::helper_profile_arg);
+    let helper = section.get("credential_process").and_then(runs_helper);
     let (target, prefix) = match &helper {
         Some(Some(p)) if p != name => (
             p.as_str(),
@@ -523,7 +523,7 @@ pub fn shadow_check(config: &ConfigFile, credentials_file: Option<&[String]>) ->
         let section = &config.profiles[name];
         let runs_helper = section
             .get("credential_process")
-            .and_then(config::helper_profile_arg)
+            .and_then(runs_helper)
             .is_some();
         if !runs_helper {
             continue;
@@ -671,9 +671,7 @@ pub fn ca_bundle_check(config: &ConfigFile) -> Vec<Check> {
         let section = &config.profiles[name];
         let (Some(bundle), Some(Some(target))) = (
             section.get("ca_bundle"),
-            section
-                .get("credential_process")
-                .and_then(config::helper_profile_arg),
+            section.get("credential_process").and_then(runs_helper),
         ) else {
             continue;
         };
@@ -725,10 +723,7 @@ pub fn helper_profiles_check(config: &ConfigFile, checked: &str) -> Vec<Check> {
     let mut good = 0;
     for name in config.profile_order.iter().filter(|n| *n != checked) {
         let section = &config.profiles[name];
-        let Some(arg) = section
-            .get("credential_process")
-            .and_then(config::helper_profile_arg)
-        else {
+        let Some(arg) = section.get("credential_process").and_then(runs_helper) else {
             continue;
         };
         let who = format!("[{}]", profile_header(name));
@@ -834,10 +829,17 @@ pub enum Program {
 
 /// Finds `program` as the SDKs would: a path as it is, a bare name on `path_var`.
 pub fn locate(program: &str, path_var: Option<&str>) -> Program {
+    locate_on(program, path_var, Platform::current())
+}
+
+/// [`locate`] by `platform`'s rules: on Windows `\` and a drive's `:` make a path
+/// too, and a bare name without an extension is also looked for with `.exe`.
+fn locate_on(program: &str, path_var: Option<&str>, platform: Platform) -> Program {
+    let windows = platform == Platform::Windows;
     if program.starts_with('~') {
         return Program::Tilde;
     }
-    if program.contains('/') || (cfg!(windows) && program.contains('\\')) {
+    if program.contains('/') || (windows && program.contains(['\\', ':'])) {
         let p = Path::new(program);
         return if is_executable(p) {
             Program::Found(p.to_path_buf())
@@ -850,7 +852,7 @@ pub fn locate(program: &str, path_var: Option<&str>) -> Program {
     let dirs: Vec<PathBuf> = path_var
         .map(|v| std::env::split_paths(v).collect())
         .unwrap_or_default();
-    let names: Vec<String> = if cfg!(windows) && !program.contains('.') {
+    let names: Vec<String> = if windows && !program.contains('.') {
         vec![program.to_string(), format!("{program}.exe")]
     } else {
         vec![program.to_string()]
@@ -892,8 +894,19 @@ fn name_profiles(names: &[&String]) -> String {
     }
 }
 
-/// Every credential_process runs a program that exists: one line per program.
-pub fn process_check(config: &ConfigFile, path_var: Option<&str>) -> Vec<Check> {
+/// How a profile's credential_process line runs sso-helper
+/// (`process_line::helper_profile_arg` on this platform).
+fn runs_helper(line: &str) -> Option<Option<String>> {
+    process_line::helper_profile_arg(line, Platform::current())
+}
+
+/// Every credential_process runs a program that exists: one line per program, the
+/// lines split and the programs named as botocore reads them on `platform`.
+pub fn process_check(
+    config: &ConfigFile,
+    path_var: Option<&str>,
+    platform: Platform,
+) -> Vec<Check> {
     // Program → the profiles that run it, in file order.
     let mut programs: Vec<(String, Vec<&String>)> = Vec::new();
     let mut checks = Vec::new();
@@ -902,10 +915,17 @@ pub fn process_check(config: &ConfigFile, path_var: Option<&str>) -> Vec<Check> 
             continue;
         };
         let who = format!("[{}]", profile_header(name));
-        match crate::shlex::split(command) {
+        match process_line::split(command, platform) {
             None => checks.push(Check::fail(
                 "process",
-                format!("{who} credential_process has an unclosed quote or a trailing \\"),
+                match platform {
+                    Platform::Windows => {
+                        format!("{who} credential_process has an unclosed double quote")
+                    }
+                    Platform::Linux | Platform::MacOs => {
+                        format!("{who} credential_process has an unclosed quote or a trailing \\")
+                    }
+                },
                 format!("fix the quoting of credential_process in {who}"),
             )),
             Some(words) if words.is_empty() => checks.push(Check::fail(
@@ -920,9 +940,9 @@ pub fn process_check(config: &ConfigFile, path_var: Option<&str>) -> Vec<Check> 
         }
     }
     for (program, names) in &programs {
-        let is_helper = config::helper_profile_arg(program).is_some();
+        let is_helper = process_line::is_helper(program, platform);
         let users = name_profiles(names);
-        match locate(program, path_var) {
+        match locate_on(program, path_var, platform) {
             Program::Found(path) => {
                 let shown = if path.as_os_str() == program.as_str() {
                     format!("{program} is executable")
@@ -932,10 +952,14 @@ pub fn process_check(config: &ConfigFile, path_var: Option<&str>) -> Vec<Check> 
                 checks.push(Check::ok("process", format!("{shown}, run by {users}")));
             }
             Program::Missing(why) => {
-                let fix = if is_helper {
-                    "install sso-helper (install.sh), or put the absolute path of the binary (`command -v sso-helper`) in credential_process"
-                } else {
-                    "correct the program in credential_process, or install it"
+                let fix = match (is_helper, platform) {
+                    (true, Platform::Windows) => {
+                        "install sso-helper, or put the absolute path of sso-helper.exe (`where.exe sso-helper`) in credential_process, in double quotes if it has a space"
+                    }
+                    (true, Platform::Linux | Platform::MacOs) => {
+                        "install sso-helper (install.sh), or put the absolute path of the binary (`command -v sso-helper`) in credential_process"
+                    }
+                    (false, _) => "correct the program in credential_process, or install it",
                 };
                 checks.push(Check::fail(
                     "process",
@@ -1285,7 +1309,7 @@ sso_role_name = ReadOnly
 credential_process = sso-helper --profile dev-sso
 
 [profile self]
-credential_process = '/opt/my tools/sso-helper' --profile=self
+credential_process = \"/opt/my tools/sso-helper\" --profile=self
 sso_helper_session = corp
 sso_helper_account_id = 222222222222
 sso_helper_role_name = Admin
@@ -1321,32 +1345,6 @@ credential_process = aws-vault export x
             Check::skip("a", "b")
         ]));
         assert!(any_failed(&[Check::fail("x", "y", "z")]));
-    }
-
-    #[test]
-    fn helper_invocations_are_recognised() {
-        assert_eq!(
-            config::helper_profile_arg("sso-helper --profile dev"),
-            Some(Some("dev".into()))
-        );
-        assert_eq!(
-            config::helper_profile_arg("/usr/local/bin/sso-helper -v --profile=a b"),
-            Some(Some("a".into()))
-        );
-        assert_eq!(
-            config::helper_profile_arg("\"C:\\\\Tools\\\\sso-helper.exe\" --profile \"x y\""),
-            Some(Some("x y".into()))
-        );
-        assert_eq!(config::helper_profile_arg("sso-helper"), Some(None));
-        assert_eq!(
-            config::helper_profile_arg("aws-vault exec --profile dev"),
-            None
-        );
-        assert_eq!(
-            config::helper_profile_arg("sso-helper-old --profile dev"),
-            None
-        );
-        assert_eq!(config::helper_profile_arg("'unclosed"), None);
     }
 
     #[test]
@@ -1644,7 +1642,7 @@ credential_process = aws-vault export x
              [profile c]\ncredential_process = /gone/sso-helper --profile c\n[profile d]\ncredential_process = \"unclosed\n",
             bin.display()
         ));
-        let checks = process_check(&cfg, Some("/nonexistent"));
+        let checks = process_check(&cfg, Some("/nonexistent"), Platform::current());
         assert_eq!(checks.len(), 3, "{checks:?}");
         assert_eq!(checks[0].status, Status::Fail);
         assert!(checks[0].message.contains("[profile d]") && checks[0].message.contains("quote"));
@@ -1672,8 +1670,54 @@ credential_process = aws-vault export x
                 .contains("install sso-helper")
         );
         assert_eq!(
-            process_check(&parse("[profile a]\n"), None)[0].status,
+            process_check(&parse("[profile a]\n"), None, Platform::Linux)[0].status,
             Status::Ok
+        );
+    }
+
+    #[test]
+    fn programs_are_read_and_named_by_windows_rules() {
+        // The issue's line: POSIX rules made it C:Usersmebinsso-helper.exe.
+        let cfg = parse(
+            "[profile a]\ncredential_process = C:\\Users\\me\\bin\\sso-helper.exe --profile a\n\
+             [profile b]\ncredential_process = \"C:\\Program Files\\SSO-Helper.EXE\" --profile b\n\
+             [profile c]\ncredential_process = \"C:\\open --profile c\n\
+             [profile d]\ncredential_process = C:\\tools\\trailing\\\n",
+        );
+        let checks = process_check(&cfg, None, Platform::Windows);
+        let messages: Vec<&str> = checks.iter().map(|c| c.message.as_str()).collect();
+        assert_eq!(checks.len(), 4, "{messages:#?}");
+        assert_eq!(
+            messages[0],
+            "[profile c] credential_process has an unclosed double quote"
+        );
+        assert!(
+            messages[1].starts_with(
+                r"credential_process of [profile a] runs C:\Users\me\bin\sso-helper.exe, which"
+            ),
+            "{messages:#?}"
+        );
+        assert!(
+            messages[2].contains(r"runs C:\Program Files\SSO-Helper.EXE, which"),
+            "{messages:#?}"
+        );
+        assert!(
+            messages[3].contains(r"runs C:\tools\trailing\, which"),
+            "{messages:#?}"
+        );
+        for c in &checks[1..3] {
+            assert!(
+                c.fix.as_deref().unwrap().contains("where.exe sso-helper"),
+                "{c:?}"
+            );
+        }
+        assert!(!checks[3].fix.as_deref().unwrap().contains("where.exe"));
+        // The same file by POSIX rules: a trailing backslash does not split.
+        let checks = process_check(&cfg, None, Platform::Linux);
+        assert!(
+            checks.iter().any(|c| c.message
+                == "[profile d] credential_process has an unclosed quote or a trailing \\"),
+            "{checks:#?}"
         );
     }
 

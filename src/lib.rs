@@ -23,6 +23,8 @@
 //! - `config` reads `~/.aws/config` as botocore does; `home` finds the home
 //!   directory and expands `~` and variables in file names as botocore does, per
 //!   platform; `endpoints` picks the URLs.
+//! - `process_line` is the `credential_process` line as botocore splits it on each
+//!   platform (`shlex` for POSIX rules), and the program path `configure` writes.
 //! - `http` is the network; `oidc` and `portal` are the two AWS APIs on top of it;
 //!   `login` holds the sign-in flows and the refresh.
 //! - `store` is the token store trait and the AWS CLI file store; `keychain` the OS
@@ -73,6 +75,7 @@ pub mod oidc;
 pub mod output;
 pub mod platform;
 pub mod portal;
+pub mod process_line;
 pub mod readfile;
 pub mod secret;
 pub mod shlex;

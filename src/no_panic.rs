@@ -121,7 +121,9 @@ proptest! {
     #[test]
     fn shell_splitting_never_panics(s in any::<String>()) {
         let _ = crate::shlex::split(&s);
-        let _ = crate::config::helper_profile_arg(&s);
+        for platform in crate::platform::Platform::ALL {
+            let _ = crate::process_line::helper_profile_arg(&s, platform);
+        }
         let _ = crate::browser::candidates(Some(&s), "https://x.example/", false);
         let _ = crate::browser::candidates(Some(&s), "https://x.example/", true);
     }

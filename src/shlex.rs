@@ -1,7 +1,8 @@
 //! Python's `shlex.split` (POSIX mode, no comments), character for character:
 //! botocore splits section headers (`[profile "my name"]`, `configloader.py`
 //! `_parse_section`) and, on Unix, the `credential_process` line
-//! (`compat_shell_split`) with it, so sso-helper must split them the same way.
+//! (`compat_shell_split`; its Windows rules are in `process_line`) with it, so
+//! sso-helper must split them the same way.
 //!
 //! The rules (CPython `Lib/shlex.py`, `read_token`): words are separated by space,
 //! tab, CR and LF only; `'…'` takes everything literally; `"…"` takes everything

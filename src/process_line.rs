@@ -1,0 +1,543 @@
+//! The `credential_process` line as the AWS clients read it, on each platform: its
+//! words, whether it runs sso-helper (and for which `--profile`), and the program
+//! path `configure` writes into it.
+//!
+//! botocore (the AWS CLI, boto3) splits the line itself and runs the words without
+//! a shell (`compat_shell_split` in `botocore/compat.py`): on Windows with its own
+//! reading of the C runtime's rules ([`windows_split`]), elsewhere with POSIX
+//! `shlex.split` ([`crate::shlex`]). The other SDKs hand the whole line to a shell:
+//! `sh -c` on Unix; on Windows `cmd.exe /C` (the Rust and Go SDKs) or
+//! `cmd.exe /d /s /c "…"` (the JS SDK v3, through Node's `exec`). So a program path
+//! `configure` writes must be one word for botocore's split and the same program for
+//! that shell ([`quote_program`]).
+//!
+//! Every rule takes the [`Platform`] as a parameter, so the Windows rules are tested
+//! on any machine (against botocore's own code in `tests/it/process_line_diff.rs`);
+//! production code passes [`Platform::current`].
+
+use crate::platform::Platform;
+
+/// The words botocore runs for `line` on `platform`, or `None` where it raises
+/// `ValueError` (an unclosed quote; on Unix also a trailing backslash).
+pub fn split(line: &str, platform: Platform) -> Option<Vec<String>> {
+    match platform {
+        Platform::Windows => windows_split(line),
+        Platform::Linux | Platform::MacOs => crate::shlex::split(line),
+    }
+}
+
+/// botocore's `_windows_shell_split`, rule for rule:
+///
+/// - words are separated by space and tab only (outside quotes); nothing else is
+///   white space, not even CR or LF;
+/// - `"` is the only quote: it starts or ends a quoted stretch, in which space and
+///   tab are ordinary characters; a pair of quotes with nothing between still makes
+///   a word (`""` is an empty word); `""` inside quotes is no escape, it ends the
+///   stretch and starts another;
+/// - backslashes are literal, except a run of them just before a `"`: each pair
+///   there stands for one backslash, and an odd one left over makes the `"` a
+///   literal character instead of a quote;
+/// - a quoted stretch still open at the end is an error (`None`); a trailing
+///   backslash is not.
+pub fn windows_split(line: &str) -> Option<Vec<String>> {
+    let mut words = Vec::new();
+    let mut word = String::new();
+    // Whether a word has begun since the last separator: a quote begins one even
+    // when it adds no character (`""`).
+    let mut begun = false;
+    let mut quoted = false;
+    // Backslashes seen and not yet written: what they mean depends on what follows.
+    let mut backslashes = 0usize;
+    for c in line.chars() {
+        if c == '\\' {
+            backslashes += 1;
+            continue;
+        }
+        if c == '"' {
+            word.extend(std::iter::repeat_n('\\', backslashes / 2));
+            let escaped = backslashes % 2 == 1;
+            backslashes = 0;
+            begun = true;
+            if escaped {
+                word.push('"');
+            } else {
+                quoted = !quoted;
+            }
+            continue;
+        }
+        if backslashes > 0 {
+            word.extend(std::iter::repeat_n('\\', backslashes));
+            backslashes = 0;
+            begun = true;
+        }
+        if (c == ' ' || c == '\t') && !quoted {
+            if begun {
+                words.push(std::mem::take(&mut word));
+                begun = false;
+            }
+        } else {
+            word.push(c);
+            begun = true;
+        }
+    }
+    if quoted {
+        return None;
+    }
+    if backslashes > 0 {
+        word.extend(std::iter::repeat_n('\\', backslashes));
+        begun = true;
+    }
+    if begun {
+        words.push(word);
+    }
+    Some(words)
+}
+
+/// Whether `program` (the first word of a split line) is sso-helper: its last path
+/// component is `sso-helper` or `sso-helper.exe`. On Windows, as the file system
+/// compares names, without regard to case (`C:\Tools\SSO-Helper.EXE`), and `/`
+/// and a drive's `C:` end a directory too; elsewhere exactly.
+pub fn is_helper(program: &str, platform: Platform) -> bool {
+    const NAME: &str = "sso-helper";
+    match platform {
+        Platform::Windows => {
+            let base = program.rsplit(['\\', '/', ':']).next().unwrap_or(program);
+            let base = match base
+                .len()
+                .checked_sub(4)
+                .filter(|&i| base.is_char_boundary(i))
+            {
+                Some(i) if base[i..].eq_ignore_ascii_case(".exe") => &base[..i],
+                _ => base,
+            };
+            base.eq_ignore_ascii_case(NAME)
+        }
+        Platform::Linux | Platform::MacOs => {
+            let base = program.rsplit(['/', '\\']).next().unwrap_or(program);
+            base.strip_suffix(".exe").unwrap_or(base) == NAME
+        }
+    }
+}
+
+/// How a credential_process line runs sso-helper on `platform`: `Some(profile
+/// flag)` when its program is sso-helper (`Some(None)`: without `--profile`),
+/// `None` when it runs something else or does not split.
+pub fn helper_profile_arg(line: &str, platform: Platform) -> Option<Option<String>> {
+    let words = split(line, platform)?;
+    if !is_helper(words.first()?, platform) {
+        return None;
+    }
+    let mut args = words[1..].iter();
+    while let Some(a) = args.next() {
+        if a == "--profile" {
+            return Some(args.next().cloned());
+        }
+        if let Some(v) = a.strip_prefix("--profile=") {
+            return Some(Some(v.to_string()));
+        }
+    }
+    Some(None)
+}
+
+/// Why a program path cannot be written into a credential_process line, and what
+/// to do instead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Unwritable {
+    pub why: &'static str,
+    pub fix: &'static str,
+}
+
+/// Characters a Windows program path may hold without quotes: those neither
+/// botocore's split nor `cmd.exe` gives a meaning (`cmd.exe` ends a command at
+/// `& | < > ( )`, takes `^` as an escape, splits at `, ; =`, and reads `/` as the
+/// start of a switch).
+fn windows_bare(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '\\' | ':' | '.' | '_' | '-' | '~')
+}
+
+/// Characters a POSIX program path may hold without quotes: none of them means
+/// anything to `shlex.split` or `sh`.
+fn posix_bare(c: char) -> bool {
+    c.is_alphanumeric() || matches!(c, '/' | '.' | '_' | '-' | '+' | ':' | '@' | ',' | '%')
+}
+
+/// `path` as the first word of a credential_process line on `platform`: a word
+/// botocore's split gives back as `path`, which the platform's shell also runs as
+/// `path`.
+///
+/// - Unix: bare when every character is safe for both, else in single quotes (a
+///   `'` in it written `'\''`), which `shlex.split` and `sh` read alike; double
+///   quotes would not do, as `sh` expands `$` and `` ` `` inside them.
+/// - Windows: bare when safe, else in double quotes, inside which `cmd.exe` reads
+///   `& ^ | < > ( )` and spaces literally. Refused: `%` (`cmd.exe` expands `%NAME%`
+///   even inside quotes), `"` (no Windows file name has one), characters outside
+///   ASCII (botocore reads the config file in the system's code page on Windows),
+///   and a trailing backslash in a quoted path (it would escape the closing quote).
+/// - Everywhere: an empty path, and control characters (a line break would end the
+///   config line).
+pub fn quote_program(path: &str, platform: Platform) -> Result<String, Unwritable> {
+    if path.is_empty() {
+        return Err(Unwritable {
+            why: "is empty",
+            fix: "run configure from an installed sso-helper",
+        });
+    }
+    if path.chars().any(char::is_control) {
+        return Err(Unwritable {
+            why: "has a control character (a line break or a tab), which the config file cannot hold",
+            fix: "install sso-helper in a directory whose path has no control characters",
+        });
+    }
+    match platform {
+        Platform::Linux | Platform::MacOs => Ok(if path.chars().all(posix_bare) {
+            path.to_string()
+        } else {
+            format!("'{}'", path.replace('\'', r"'\''"))
+        }),
+        Platform::Windows => {
+            const FIX: &str = r"install sso-helper in a directory whose path is plain ASCII without % or quotes (for example C:\Tools\sso-helper.exe)";
+            let refuse = |why| Err(Unwritable { why, fix: FIX });
+            if path.contains('%') {
+                return refuse(
+                    "has a %, which cmd.exe (run by the Rust, Go and JS SDKs) expands even inside quotes",
+                );
+            }
+            if path.contains('"') {
+                return refuse("has a double quote, which botocore and cmd.exe read differently");
+            }
+            if !path.is_ascii() {
+                return refuse(
+                    "has characters outside ASCII, which the AWS CLI and boto3 misread on Windows (they read the config file in the system's code page)",
+                );
+            }
+            if path.chars().all(windows_bare) {
+                return Ok(path.to_string());
+            }
+            if path.ends_with('\\') {
+                return refuse(
+                    "needs quotes and ends with a backslash, which would escape the closing quote",
+                );
+            }
+            Ok(format!("\"{path}\""))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    const WIN: Platform = Platform::Windows;
+
+    fn words(line: &str, platform: Platform) -> Vec<String> {
+        split(line, platform).unwrap_or_else(|| panic!("{line:?} should split on {platform:?}"))
+    }
+
+    #[test]
+    fn windows_rules_of_botocore() {
+        // Each expectation was printed by botocore's _windows_shell_split.
+        assert_eq!(
+            words(r"C:\Users\me\bin\sso-helper.exe --profile dev", WIN),
+            [r"C:\Users\me\bin\sso-helper.exe", "--profile", "dev"]
+        );
+        assert_eq!(
+            words(r#""C:\Program Files\sso-helper.exe" --profile "x y""#, WIN),
+            [r"C:\Program Files\sso-helper.exe", "--profile", "x y"]
+        );
+        assert_eq!(words(r#"a\"b"#, WIN), [r#"a"b"#]);
+        assert_eq!(words(r#"a\\"b c""#, WIN), [r"a\b c"]);
+        assert_eq!(words(r#"a\\\"b"#, WIN), [r#"a\"b"#]);
+        assert_eq!(words(r#""a\\" b"#, WIN), [r"a\", "b"]);
+        assert_eq!(words(r#"x "" y"#, WIN), ["x", "", "y"]);
+        assert_eq!(words(r#""a""b""#, WIN), ["ab"]);
+        assert_eq!(words(r#""a"" b""#, WIN), ["a b"]);
+        assert_eq!(words("a\\", WIN), ["a\\"]);
+        assert_eq!(words("a\\\\ b", WIN), ["a\\\\", "b"]);
+        assert_eq!(words("'a b'", WIN), ["'a", "b'"]);
+        assert_eq!(words("a\rb\nc \t d", WIN), ["a\rb\nc", "d"]);
+        assert_eq!(words("\u{a0}x\u{3000}", WIN), ["\u{a0}x\u{3000}"]);
+        assert_eq!(words("", WIN), Vec::<String>::new());
+        assert_eq!(words("  \t ", WIN), Vec::<String>::new());
+        assert_eq!(split(r#""open"#, WIN), None);
+        assert_eq!(split(r#""a\""#, WIN), None);
+        // The same lines on Unix: shlex.
+        for unix in [Platform::Linux, Platform::MacOs] {
+            assert_eq!(
+                words(r"C:\Users\me\bin\sso-helper.exe --profile dev", unix),
+                [r"C:Usersmebinsso-helper.exe", "--profile", "dev"]
+            );
+            assert_eq!(words("'a b'", unix), ["a b"]);
+            assert_eq!(split("a\\", unix), None);
+        }
+    }
+
+    #[test]
+    fn the_helper_by_name_on_each_platform() {
+        for program in [
+            "sso-helper",
+            "sso-helper.exe",
+            "SSO-HELPER.EXE",
+            "Sso-Helper",
+            r"C:\Users\me\bin\Sso-Helper.exe",
+            "C:/tools/sso-helper.EXE",
+            "C:sso-helper.exe",
+            r"\\server\share\sso-helper.exe",
+        ] {
+            assert!(is_helper(program, WIN), "{program}");
+        }
+        for program in [
+            "sso-helper-old",
+            "sso-helper.exe.bak",
+            "sso-helper.cmd",
+            r"C:\sso-helper\aws.exe",
+            "",
+            "é",
+            "ŝso-helper.exe",
+        ] {
+            assert!(!is_helper(program, WIN), "{program}");
+        }
+        for unix in [Platform::Linux, Platform::MacOs] {
+            assert!(is_helper("/usr/local/bin/sso-helper", unix));
+            assert!(is_helper("sso-helper", unix));
+            assert!(!is_helper("/usr/local/bin/SSO-HELPER", unix));
+            assert!(!is_helper("Sso-Helper.exe", unix));
+            assert!(!is_helper("sso-helper-old", unix));
+        }
+    }
+
+    #[test]
+    fn helper_invocations_are_recognised() {
+        for p in Platform::ALL {
+            assert_eq!(
+                helper_profile_arg("sso-helper --profile dev", p),
+                Some(Some("dev".into()))
+            );
+            assert_eq!(
+                helper_profile_arg("/usr/local/bin/sso-helper -v --profile=a b", p),
+                Some(Some("a".into()))
+            );
+            assert_eq!(helper_profile_arg("sso-helper", p), Some(None));
+            assert_eq!(helper_profile_arg("sso-helper --profile", p), Some(None));
+            assert_eq!(helper_profile_arg("aws-vault exec --profile dev", p), None);
+            assert_eq!(helper_profile_arg("sso-helper-old --profile dev", p), None);
+            assert_eq!(helper_profile_arg("\"unclosed", p), None);
+            assert_eq!(helper_profile_arg("", p), None);
+        }
+        // The issue's line: Windows reads it, POSIX rules mangle the program.
+        let line = r"C:\Users\me\bin\sso-helper.exe --profile dev";
+        assert_eq!(helper_profile_arg(line, WIN), Some(Some("dev".into())));
+        assert_eq!(helper_profile_arg(line, Platform::Linux), None);
+        assert_eq!(
+            helper_profile_arg(r#""C:\Program Files\SSO-Helper.EXE" --profile "x y""#, WIN),
+            Some(Some("x y".into()))
+        );
+        // POSIX escapes, as configure wrote them before.
+        assert_eq!(
+            helper_profile_arg(
+                r#""C:\\Tools\\sso-helper.exe" --profile "x y""#,
+                Platform::Linux
+            ),
+            Some(Some("x y".into()))
+        );
+    }
+
+    #[test]
+    fn program_quoting() {
+        let q = |p: &str, platform| quote_program(p, platform);
+        let linux = Platform::Linux;
+        assert_eq!(
+            q("/usr/local/bin/sso-helper", linux).unwrap(),
+            "/usr/local/bin/sso-helper"
+        );
+        assert_eq!(
+            q("/Users/Jo Doe/bin/sso-helper", linux).unwrap(),
+            "'/Users/Jo Doe/bin/sso-helper'"
+        );
+        assert_eq!(
+            q("/a\\b\"c/sso-helper", linux).unwrap(),
+            r#"'/a\b"c/sso-helper'"#
+        );
+        assert_eq!(
+            q("/it's/$HOME/`x`", linux).unwrap(),
+            r"'/it'\''s/$HOME/`x`'"
+        );
+        assert_eq!(q("/opt/é/sso-helper", linux).unwrap(), "/opt/é/sso-helper");
+        assert_eq!(
+            q(r"C:\bin\sso-helper.exe", WIN).unwrap(),
+            r"C:\bin\sso-helper.exe"
+        );
+        assert_eq!(
+            q(r"C:\Program Files\sso-helper.exe", WIN).unwrap(),
+            r#""C:\Program Files\sso-helper.exe""#
+        );
+        assert_eq!(
+            q(r"C:\Users\A&B^C (x)\sso-helper.exe", WIN).unwrap(),
+            r#""C:\Users\A&B^C (x)\sso-helper.exe""#
+        );
+        assert_eq!(
+            q(r"C:\PROGRA~1\sso-helper.exe", WIN).unwrap(),
+            r"C:\PROGRA~1\sso-helper.exe"
+        );
+        assert_eq!(
+            q("C:/bin/sso-helper.exe", WIN).unwrap(),
+            r#""C:/bin/sso-helper.exe""#
+        );
+        for bad in [
+            r"C:\100%\sso-helper.exe",
+            r"C:\%USERNAME%\sso-helper.exe",
+            "C:\\a\"b\\sso-helper.exe",
+            r"C:\Users\José\sso-helper.exe",
+            r"C:\a b\",
+            "",
+            "C:\\a\nb",
+        ] {
+            assert!(q(bad, WIN).is_err(), "{bad:?}");
+        }
+        assert!(q("", linux).is_err());
+        assert!(q("/a\nb", linux).is_err());
+        assert!(q("/a\tb", Platform::MacOs).is_err());
+        assert!(q("/100%/sso-helper", linux).is_ok());
+    }
+
+    /// How `cmd.exe` reads the first word of a command line, as far as the program
+    /// path is concerned: `"` toggles quoting and is removed; outside quotes, white
+    /// space and `, ; =` end the word and `& | < > ( ) ^` mean something else. `None`
+    /// when the word holds a `%` (expanded even in quotes) or one of those
+    /// characters outside quotes, or a quote stays open. A model of the documented
+    /// rules, not `cmd.exe` itself (no Windows machine runs these tests).
+    fn cmd_program(line: &str) -> Option<String> {
+        let mut program = String::new();
+        let mut quoted = false;
+        for c in line.chars() {
+            match c {
+                '"' => quoted = !quoted,
+                '%' => return None,
+                ' ' | '\t' | ',' | ';' | '=' if !quoted => break,
+                '&' | '|' | '<' | '>' | '(' | ')' | '^' if !quoted => return None,
+                _ => program.push(c),
+            }
+        }
+        (!quoted).then_some(program)
+    }
+
+    /// Pieces of generated paths: separators, quotes, shell characters, spaces,
+    /// letters and non-ASCII text.
+    const PIECES: &[&str] = &[
+        "a",
+        "Z",
+        "9",
+        "sso-helper",
+        ".exe",
+        "C:",
+        "\\",
+        "\\\\",
+        "/",
+        " ",
+        "  ",
+        "\t",
+        "\"",
+        "'",
+        "&",
+        "^",
+        "%",
+        "$",
+        "!",
+        "~",
+        "(",
+        ")",
+        ";",
+        ",",
+        "=",
+        "@",
+        "#",
+        "`",
+        "*",
+        "?",
+        "[",
+        "]",
+        "{",
+        "}",
+        "<",
+        ">",
+        "|",
+        "+",
+        "-",
+        "_",
+        ".",
+        "é",
+        "日本",
+        "\u{a0}",
+        "\n",
+        "\r",
+        "$HOME",
+        "%PATH%",
+        "\\\"",
+        "Program Files",
+    ];
+
+    fn path_strategy() -> impl Strategy<Value = String> {
+        (
+            prop::collection::vec(prop::sample::select(PIECES), 0..12),
+            prop::bool::weighted(0.15),
+        )
+            .prop_map(|(pieces, trailing_backslash)| {
+                let mut p = pieces.concat();
+                if trailing_backslash {
+                    p.push('\\');
+                }
+                p
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 4000, ..ProptestConfig::default() })]
+
+        /// What configure writes, each platform's split reads back as the same
+        /// program and arguments; on Windows cmd.exe reads the same program too;
+        /// what cannot be written that way is refused, for a stated reason.
+        #[test]
+        fn configure_lines_read_back(path in path_strategy(), name in "[a-z0-9._-]{1,12}") {
+            for platform in Platform::ALL {
+                match quote_program(&path, platform) {
+                    Ok(program) => {
+                        let line = format!("{program} --profile {name}");
+                        let read = split(&line, platform);
+                        prop_assert_eq!(
+                            read,
+                            Some(vec![path.clone(), "--profile".into(), name.clone()]),
+                            "{:?} on {:?}", line, platform
+                        );
+                        prop_assert_eq!(
+                            helper_profile_arg(&line, platform).is_some(),
+                            is_helper(&path, platform)
+                        );
+                        if platform == Platform::Windows {
+                            prop_assert_eq!(cmd_program(&line), Some(path.clone()), "{:?}", line);
+                        }
+                    }
+                    Err(refusal) => {
+                        let windows = platform == Platform::Windows;
+                        let reason = path.is_empty()
+                            || path.chars().any(char::is_control)
+                            || (windows
+                                && (path.contains(['%', '"'])
+                                    || !path.is_ascii()
+                                    || path.ends_with('\\')));
+                        prop_assert!(reason, "{:?} refused on {:?}: {:?}", path, platform, refusal);
+                    }
+                }
+            }
+        }
+
+        #[test]
+        fn splitting_never_panics(s in any::<String>()) {
+            for platform in Platform::ALL {
+                let _ = split(&s, platform);
+                let _ = helper_profile_arg(&s, platform);
+                let _ = is_helper(&s, platform);
+                let _ = quote_program(&s, platform);
+            }
+        }
+    }
+}
