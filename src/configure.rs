@@ -14,7 +14,9 @@ use crate::cli::Args;
 use crate::config::{ConfigFile, SsoSession, check_region, check_start_url};
 use crate::credentials::{Options, Session};
 use crate::error::{Error, Result};
+use crate::platform::Platform;
 use crate::portal::{Account, is_unauthorized};
+use crate::process_line;
 use crate::textfile;
 use crate::timestamp::format_utc;
 use crate::token::Token;
@@ -568,7 +570,8 @@ fn reachable(session: &Session<'_>, sso: &SsoSession, opts: &Options) -> Result<
     }
 }
 
-/// The command `credential_process` runs: this very binary, by absolute path.
+/// The command `credential_process` runs: this very binary, by absolute path,
+/// written for this platform's readers of the line (`process_line::quote_program`).
 fn helper_command() -> Result<String> {
     let exe = std::env::current_exe().map_err(|source| Error::Io {
         action: "find the path of",
@@ -582,29 +585,18 @@ fn helper_command() -> Result<String> {
         ),
         hint: "install sso-helper in a directory whose path is UTF-8".into(),
     })?;
-    Ok(quote_command(path, cfg!(windows)))
+    command_for(path, Platform::current())
 }
 
-/// The path as one word for botocore's split of `credential_process` (POSIX
-/// `shlex.split`, or Windows rules): bare when that is safe, else in double quotes
-/// (with `\` and `"` escaped for POSIX).
-fn quote_command(path: &str, windows: bool) -> String {
-    if windows {
-        return if path.contains(|c: char| c.is_whitespace() || c == '"') {
-            format!("\"{}\"", path.replace('"', ""))
-        } else {
-            path.to_string()
-        };
-    }
-    let bare = !path.is_empty()
-        && path
-            .chars()
-            .all(|c| c.is_alphanumeric() || "/._-+:@,=%".contains(c));
-    if bare {
-        path.to_string()
-    } else {
-        format!("\"{}\"", path.replace('\\', "\\\\").replace('"', "\\\""))
-    }
+/// `path` as credential_process's program on `platform`, or why it cannot be.
+fn command_for(path: &str, platform: Platform) -> Result<String> {
+    process_line::quote_program(path, platform).map_err(|u| Error::Environment {
+        message: format!(
+            "the path of this sso-helper, {path}, cannot go into credential_process: it {}",
+            u.why
+        ),
+        hint: u.fix.into(),
+    })
 }
 
 /// `original` with `block` after it: every existing byte kept, a line break added
@@ -842,27 +834,31 @@ mod tests {
     }
 
     #[test]
-    fn command_quoting() {
+    fn command_for_each_platform() {
         assert_eq!(
-            quote_command("/usr/local/bin/sso-helper", false),
+            command_for("/usr/local/bin/sso-helper", Platform::Linux).unwrap(),
             "/usr/local/bin/sso-helper"
         );
         assert_eq!(
-            quote_command("/Users/Jo Doe/bin/sso-helper", false),
-            "\"/Users/Jo Doe/bin/sso-helper\""
+            command_for("/Users/Jo Doe/bin/sso-helper", Platform::MacOs).unwrap(),
+            "'/Users/Jo Doe/bin/sso-helper'"
         );
         assert_eq!(
-            quote_command("/a\\b\"c/sso-helper", false),
-            "\"/a\\\\b\\\"c/sso-helper\""
-        );
-        assert_eq!(
-            quote_command(r"C:\Program Files\sso-helper.exe", true),
+            command_for(r"C:\Program Files\sso-helper.exe", Platform::Windows).unwrap(),
             r#""C:\Program Files\sso-helper.exe""#
         );
         assert_eq!(
-            quote_command(r"C:\bin\sso-helper.exe", true),
+            command_for(r"C:\bin\sso-helper.exe", Platform::Windows).unwrap(),
             r"C:\bin\sso-helper.exe"
         );
+        let e = command_for(r"C:\100%\sso-helper.exe", Platform::Windows).unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        let line = crate::error::one_line(&e);
+        assert!(
+            line.contains(r"C:\100%\sso-helper.exe") && line.contains("cmd.exe"),
+            "{line}"
+        );
+        assert!(e.hint().unwrap().contains("plain ASCII"), "{e:?}");
     }
 
     #[test]
