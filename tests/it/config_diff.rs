@@ -199,30 +199,6 @@ fn hand_written_files_read_as_botocore_reads_them() {
     assert!(accepted >= 30 && refused >= 10, "{accepted} / {refused}");
 }
 
-/// xorshift64*: small, seeded, reproducible.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-
-    fn chance(&mut self, percent: usize) -> bool {
-        self.below(100) < percent
-    }
-
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[self.below(items.len())]
-    }
-}
-
 /// One generated config file.
 fn generate(rng: &mut Rng) -> String {
     const INDENT: &[&str] = &["", "", "", " ", "  ", "\t", "    ", " \t", "\u{a0}"];

@@ -41,6 +41,8 @@ mod hostile;
 #[cfg(unix)]
 mod keychain;
 #[cfg(unix)]
+mod process_line_diff;
+#[cfg(unix)]
 mod real_browser;
 #[cfg(unix)]
 mod soak;
