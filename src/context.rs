@@ -248,3 +248,66 @@ fn controlling_terminal() -> Option<std::fs::File> {
 fn controlling_terminal() -> Option<std::fs::File> {
     None
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{aws_dir, config_path};
+
+    const NOW: OffsetDateTime = time::macros::datetime!(2026-11-23 12:00:00 UTC);
+
+    /// The config file's name goes through the platform's rules end to end:
+    /// variables, then `~`, under the home the context was given; no home is an
+    /// error naming that platform's variables.
+    #[test]
+    fn the_config_file_by_each_platforms_rules() {
+        let vars = [
+            ("AWS_CONFIG_FILE", r"%UserProfile%\work\config"),
+            ("USERPROFILE", r"C:\Users\me"),
+        ];
+        let windows = Context::for_test(&vars, Some(r"C:\Users\me".into()), NOW)
+            .with_platform(Platform::Windows);
+        assert_eq!(
+            config_path(&windows).unwrap(),
+            PathBuf::from(r"C:\Users\me\work\config")
+        );
+        assert_eq!(
+            aws_dir(&windows).unwrap(),
+            PathBuf::from(r"C:\Users\me\.aws")
+        );
+        let linux =
+            Context::for_test(&vars, Some("/home/me".into()), NOW).with_platform(Platform::Linux);
+        assert_eq!(
+            config_path(&linux).unwrap(),
+            PathBuf::from(r"%UserProfile%\work\config")
+        );
+        let linux = Context::for_test(
+            &[("AWS_CONFIG_FILE", "~/$SUB/config"), ("SUB", "work")],
+            Some("/home/me/".into()),
+            NOW,
+        )
+        .with_platform(Platform::Linux);
+        assert_eq!(
+            config_path(&linux).unwrap(),
+            PathBuf::from("/home/me/work/config")
+        );
+
+        for (platform, names) in [
+            (Platform::Linux, "HOME is not set"),
+            (Platform::MacOs, "HOME is not set"),
+            (
+                Platform::Windows,
+                "USERPROFILE (or HOMEDRIVE and HOMEPATH) is not set",
+            ),
+        ] {
+            let none = Context::for_test(&[], None, NOW).with_platform(platform);
+            let e = crate::error::one_line(&config_path(&none).unwrap_err());
+            assert!(e.contains(names), "{platform:?}: {e}");
+            assert!(!e.contains("AWS_CONFIG_FILE"), "{platform:?}: {e}");
+            let tilde =
+                Context::for_test(&[("AWS_CONFIG_FILE", "~/c")], None, NOW).with_platform(platform);
+            let e = crate::error::one_line(&config_path(&tilde).unwrap_err());
+            assert!(e.contains("cannot expand ~/c") && e.contains(names), "{e}");
+        }
+    }
+}
