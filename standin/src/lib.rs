@@ -1570,8 +1570,10 @@ impl Inner {
 fn serve_connection(inner: &Inner, stream: TcpStream) {
     let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
     let _ = stream.set_nodelay(true);
-    // Dropped after the answer is written.
-    let mut _in_flight = None;
+    // Ends just before the answer is written: a client that has its answer is
+    // never still counted, so its next request does not count twice (measured
+    // after the write, a worker's next request could arrive first).
+    let mut in_flight = None;
     let (resp, line) = match read_request(&stream) {
         Ok(None) => return,
         Ok(Some(req)) => {
@@ -1585,7 +1587,7 @@ fn serve_connection(inner: &Inner, stream: TcpStream) {
                 (op, state.cfg.chaos, state.cfg.latency_ms)
             };
             if let Some(op) = op {
-                _in_flight = Some(InFlight::new(inner, op));
+                in_flight = Some(InFlight::new(inner, op));
                 inner.pass_gate(op);
                 if latency_ms > 0 && op.family() == Family::Portal {
                     thread::sleep(Duration::from_millis(latency_ms));
@@ -1619,6 +1621,7 @@ fn serve_connection(inner: &Inner, stream: TcpStream) {
     if inner.log {
         eprintln!("sso-standin: {line}");
     }
+    drop(in_flight);
     // Status 0 (`respond_next`): the connection closes with no answer at all.
     if resp.status != 0 {
         let _ = write_response(&stream, &resp);
