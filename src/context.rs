@@ -42,7 +42,7 @@ pub struct Context {
 impl Context {
     /// The real world: process environment, system clock, `open`, `/dev/tty`.
     pub fn real() -> Context {
-        let vars: HashMap<String, String> = std::env::vars().collect();
+        let vars = utf8_vars(std::env::vars_os());
         let platform = Platform::current();
         let home = crate::home::home(platform, Environ::new(platform, &vars), &SystemPasswd);
         let browser = vars.get("BROWSER").cloned().filter(|b| !b.is_empty());
@@ -126,11 +126,12 @@ impl Context {
         self.verbose |= on;
     }
 
-    /// A variable's value; unset and empty are the same.
+    /// A variable's value; unset and empty are the same. On Windows names are
+    /// case-insensitive, as the OS and Python's `os.environ` (botocore) treat
+    /// them: `aws_profile` is `AWS_PROFILE`.
     pub fn var(&self, name: &str) -> Option<&str> {
-        self.vars
+        crate::home::Environ::new(self.platform, &self.vars)
             .get(name)
-            .map(String::as_str)
             .filter(|v| !v.is_empty())
     }
 
@@ -249,6 +250,16 @@ fn controlling_terminal() -> Option<std::fs::File> {
     None
 }
 
+/// The environment as text: a variable whose name or value is not valid UTF-8
+/// (possible on Unix) is left out, as if unset, rather than ending the process
+/// (`std::env::vars` panics on one). None that sso-helper reads is ever binary.
+fn utf8_vars(
+    vars: impl Iterator<Item = (std::ffi::OsString, std::ffi::OsString)>,
+) -> HashMap<String, String> {
+    vars.filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -309,5 +320,41 @@ mod tests {
             let e = crate::error::one_line(&config_path(&tilde).unwrap_err());
             assert!(e.contains("cannot expand ~/c") && e.contains(names), "{e}");
         }
+    }
+
+    /// Names are case-insensitive on Windows only; unset and empty are the same.
+    #[test]
+    fn variables_by_each_platforms_rules() {
+        let vars = [("aws_profile", "dev"), ("EMPTY", "")];
+        let windows = Context::for_test(&vars, None, NOW).with_platform(Platform::Windows);
+        assert_eq!(windows.var("AWS_PROFILE"), Some("dev"));
+        assert_eq!(windows.var("Aws_Profile"), Some("dev"));
+        assert_eq!(windows.var("EMPTY"), None);
+        for platform in [Platform::Linux, Platform::MacOs] {
+            let unix = Context::for_test(&vars, None, NOW).with_platform(platform);
+            assert_eq!(unix.var("AWS_PROFILE"), None);
+            assert_eq!(unix.var("aws_profile"), Some("dev"));
+        }
+    }
+
+    /// A variable that is not UTF-8 is left out instead of ending the process.
+    #[cfg(unix)]
+    #[test]
+    fn variables_that_are_not_utf8_are_unset() {
+        use std::ffi::OsString;
+        use std::os::unix::ffi::OsStringExt;
+        let vars = utf8_vars(
+            [
+                (OsString::from("AWS_PROFILE"), OsString::from("dev")),
+                (
+                    OsString::from("LANG"),
+                    OsString::from_vec(b"en\xff".to_vec()),
+                ),
+                (OsString::from_vec(b"X\xfe".to_vec()), OsString::from("1")),
+            ]
+            .into_iter(),
+        );
+        assert_eq!(vars.len(), 1);
+        assert_eq!(vars["AWS_PROFILE"], "dev");
     }
 }
