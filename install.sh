@@ -73,19 +73,38 @@ mkdir -p "$bindir"
 install -m 0755 "$target_dir/${triple:+$triple/}release/sso-helper$exe" "$dest"
 echo "installed: $dest ($("$dest" --version))"
 
+# A word for a POSIX shell and for botocore's shlex.split: bare when it is
+# plain, else in single quotes ('\'' for a quote).
+sh_word() {
+    case "$1" in
+        "" | *[!A-Za-z0-9/._+@%=:,-]*) printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")" ;;
+        *) printf '%s' "$1" ;;
+    esac
+}
+# Text made safe inside double quotes: \ $ ` " escaped.
+dq_text() {
+    printf '%s' "$1" | sed 's/[\\$`"]/\\&/g'
+}
+
 case ":${PATH}:" in
     *":$bindir:"*) ;;
     *)
-        # shellcheck disable=SC2016  # $PATH is meant literally in the hint
-        printf 'note: %s is not on your PATH; add it: echo '\''export PATH="%s:$PATH"'\'' >> ~/.profile  (then open a new shell)\n' "$bindir" "$bindir"
+        line="export PATH=$(sh_word "$bindir"):\$PATH"
+        printf 'note: %s is not on your PATH; add it: echo "%s" >> ~/.profile  (then open a new shell)\n' \
+            "$bindir" "$(dq_text "$line")"
         ;;
 esac
 
-# The path as the config needs it: on Windows, C:\... in double quotes (botocore
-# splits credential_process with Windows rules there).
-command="$dest"
+# The program as credential_process needs it. Unix: a shell word (botocore
+# splits the line with shlex, the JS, Rust and Go SDKs run it with sh -c).
+# Windows: the C:\ path, bare, since the Rust and Go SDKs cannot run a quoted
+# one; double quotes only around a path with spaces (botocore and the JS SDK).
+command="$(sh_word "$dest")"
 if [ -n "$exe" ] && command -v cygpath >/dev/null 2>&1; then
-    command="\"$(cygpath -w "$dest")\""
+    command="$(cygpath -w "$dest")"
+    case "$command" in
+        *" "*) command="\"$command\"" ;;
+    esac
 fi
 
 cat <<EOF
@@ -105,7 +124,7 @@ Minimal ~/.aws/config (use your own start URL, region, account and role):
     region = us-east-1
 
 Then: aws sts get-caller-identity --profile dev   (the first call opens the browser sign-in)
-More: $dest --help
+More: $command --help
 EOF
 
 if [ "$demo" = 1 ]; then

@@ -214,3 +214,74 @@ fn the_man_page_is_the_help() {
         assert!(text.contains(needle), "man shows no {needle:?}:\n{text}");
     }
 }
+
+/// install.sh prints the `credential_process` line and the PATH hint for the
+/// directory it installed to: for any path, botocore's split (shlex) and `sh -c`
+/// (the JS, Rust and Go SDKs) read the program back as the path, and the hint,
+/// run as printed, adds exactly that directory to PATH.
+#[test]
+fn install_sh_quotes_any_install_path() {
+    let script = std::fs::read_to_string(repo().join("install.sh")).unwrap();
+    let function = |name: &str| -> String {
+        let start = script.find(&format!("{name}() {{")).expect(name);
+        let end = start + script[start..].find("\n}\n").expect("function end") + 3;
+        script[start..end].to_string()
+    };
+    let functions = format!("{}{}", function("sh_word"), function("dq_text"));
+    // The hint's form, as install.sh prints it.
+    assert!(script.contains(r#"add it: echo "%s" >> ~/.profile"#));
+    assert!(script.contains(r#"line="export PATH=$(sh_word "$bindir"):\$PATH""#));
+    let dirs = [
+        "/opt/tools/bin",
+        "/tmp/with space/bin",
+        "/tmp/it's/bin",
+        "/tmp/d$ol`l`/b\"q\\z/bin",
+        "/tmp/a'b\"c$d`e\\f g*?[x]/bin",
+        "/tmp/%20@=:,+-/bin",
+    ];
+    let run = |program: &str, args: &[&str], home: &Path| {
+        let out = std::process::Command::new(program)
+            .args(args)
+            .env_clear()
+            .env("PATH", "/usr/bin:/bin")
+            .env("HOME", home)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    for dir in dirs {
+        let home = tempfile::tempdir().unwrap();
+        let home = home.path();
+        let printed = run(
+            "bash",
+            &[
+                "-c",
+                &format!(
+                    "{functions}\nbindir=\"$1\"; line=\"export PATH=$(sh_word \"$bindir\"):\\$PATH\"\n\
+                     printf '%s\\n' \"$(dq_text \"$line\")\"; sh_word \"$bindir/sso-helper\""
+                ),
+                "_",
+                dir,
+            ],
+            home,
+        );
+        let (text, word) = printed.split_once('\n').unwrap();
+        // The hint, run as printed, then a login shell's reading of the profile.
+        let hint = format!("echo \"{text}\" >> ~/.profile");
+        run("bash", &["-c", &hint], home);
+        let path = run("sh", &["-c", ". ~/.profile; printf '%s' \"$PATH\""], home);
+        assert_eq!(path, format!("{dir}:/usr/bin:/bin"), "{hint}");
+        let line = format!("{word} --profile dev");
+        let expected = format!("{dir}/sso-helper\n--profile\ndev\n");
+        let by_sh = run("sh", &["-c", &format!("printf '%s\\n' {line}")], home);
+        assert_eq!(by_sh, expected, "{line}");
+        let split = "import shlex,sys; print('\\n'.join(shlex.split(sys.argv[1])))";
+        let by_botocore = run(python().to_str().unwrap(), &["-c", split, &line], home);
+        assert_eq!(by_botocore, expected, "{line}");
+    }
+}
