@@ -372,7 +372,7 @@ fn base_name(account: &Account, role: &str) -> String {
 }
 
 /// Lower case ASCII: Latin letters folded (`Développement` → `developpement`,
-/// `textfile::latin_fold`), then anything but `a-z 0-9 . _ -` becomes `-`; runs of
+/// `textfile::ascii_fold`), then anything but `a-z 0-9 . _ -` becomes `-`; runs of
 /// `-` become one; no `-` at either end. The same name gives the same slug.
 fn slug(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -388,7 +388,7 @@ fn slug(s: &str) -> String {
         }
     };
     for c in s.chars() {
-        match textfile::latin_fold(c) {
+        match textfile::ascii_fold(c) {
             Some(folded) => folded.chars().for_each(&mut push),
             None => push(c),
         }
@@ -737,16 +737,23 @@ mod tests {
             ("Développement", "developpement"),
             ("Ærøskøbing Straße", "aeroskobing-strasse"),
             ("Zürich—Prod", "zurich-prod"),
-            ("Ωmega ☃ 1", "mega-1"),
+            ("Ωmega ☃ 1", "omega-snowman-1"),
+            ("İstanbul Ｐｒｏｄ", "istanbul-prod"),
+            ("Производство", "proizvodstvo"),
+            ("Phát triển", "phat-trien"),
             ("AWSReadOnlyAccess+x@y", "awsreadonlyaccess-x-y"),
-            ("本番", ""),
+            ("本番", "ben-fan"),
             ("", ""),
         ] {
             assert_eq!(slug(input), want, "{input}");
         }
         assert_eq!(
             base_name(&acct("123456789012", "本番"), "Admin"),
-            "123456789012-admin"
+            "ben-fan-admin"
+        );
+        assert_eq!(
+            base_name(&acct("123456789012", "☃"), "ReadOnly"),
+            "snowman-readonly"
         );
         assert_eq!(
             base_name(&acct("123456789012", ""), "ReadOnly"),

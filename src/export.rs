@@ -37,7 +37,7 @@ pub fn run(ctx: &Context, opts: &Options, format: &str, to: Option<&str>) -> Res
         }
         command
     };
-    check_ascii(name, &retry)?;
+    check_ascii(&config, &existing, name, &retry)?;
     refuse_to_shadow(&config, &existing, name, &retry)?;
     refuse_to_overwrite(&config, &existing, &path, name, &retry)?;
     crate::textfile::check_writable(&path)?;
@@ -76,10 +76,25 @@ fn check_name(name: &str) -> Result<()> {
 /// ASCII one: botocore reads the credentials file in the system's code page on
 /// Windows, where such a name is misread or stops every AWS CLI command
 /// (`textfile`). The rest of what `export` writes is ASCII by construction.
-fn check_ascii(name: &str, retry: &dyn Fn(&str) -> String) -> Result<()> {
+fn check_ascii(
+    config: &ConfigFile,
+    existing: &str,
+    name: &str,
+    retry: &dyn Fn(&str) -> String,
+) -> Result<()> {
     if name.is_ascii() {
         return Ok(());
     }
+    // The folded name, unless export would refuse that one too (a profile that
+    // gets credentials another way, a section of the user's own): then a free one.
+    let folded = ascii_name(name);
+    let suggestion = if protected(config, &folded).is_none()
+        && section_owner(existing, &folded) != Some(false)
+    {
+        folded
+    } else {
+        free_name(config, existing, &folded)
+    };
     Err(Error::Usage(format!(
         "[{name}]: a name outside ASCII cannot go into the shared credentials file (botocore \
          reads it in the system's code page on Windows, where every AWS CLI command would fail)"
@@ -88,20 +103,26 @@ fn check_ascii(name: &str, retry: &dyn Fn(&str) -> String) -> Result<()> {
         None,
         format!(
             "write them under an ASCII name: `{}`",
-            retry(&ascii_name(name))
+            retry(&suggestion)
         ),
     ))
 }
 
-/// `name` in ASCII for a suggestion: Latin letters folded (`Café` → `Cafe`),
-/// anything else outside ASCII `-`.
+/// `name` in ASCII for a suggestion: text outside ASCII folded (`Café` →
+/// `Cafe`, `textfile::ascii_fold`), anything left over `-`.
 fn ascii_name(name: &str) -> String {
     let mut out = String::with_capacity(name.len());
+    let mut push = |c: char, from_fold: bool| {
+        // A dash that folding made never doubles one already there (`—` → `--`).
+        if !(from_fold && c == '-' && out.ends_with('-')) {
+            out.push(c);
+        }
+    };
     for c in name.chars() {
-        match crate::textfile::latin_fold(c) {
-            Some(f) => out.push_str(f),
-            None if c.is_ascii() => out.push(c),
-            None => out.push('-'),
+        match crate::textfile::ascii_fold(c) {
+            Some(f) => f.chars().for_each(|c| push(c, true)),
+            None if c.is_ascii() => push(c, false),
+            None => push('-', true),
         }
     }
     let out = out.trim_matches(|c: char| c == '-' || c.is_ascii_whitespace());
@@ -400,6 +421,7 @@ fn merge_section(existing: &str, name: &str, section: &[String]) -> Result<Strin
 mod tests {
     use super::*;
     use crate::secret::Secret;
+    use std::path::Path;
     use time::macros::datetime;
 
     fn creds() -> RoleCredentials {
@@ -412,9 +434,6 @@ mod tests {
         }
     }
 
-    /// Each format quotes for its own syntax, so even a value with quotes and
-    /// backslashes (the portal's values are checked and never hold them) comes out
-    /// as the same bytes in a real shell.
     /// What `export` adds to the credentials file is ASCII; a name outside ASCII
     /// is refused with a command that writes under an ASCII one; the user's own
     /// non-ASCII lines are kept byte for byte.
@@ -428,20 +447,36 @@ mod tests {
         assert!(merged[existing.len()..].is_ascii(), "{merged}");
 
         let retry = |n: &str| format!("sso-helper export --to {n}");
-        assert!(check_ascii("dev-static", &retry).is_ok());
-        let e = check_ascii("Café—Prod", &retry).unwrap_err();
-        assert_eq!(e.exit_code(), 2);
+        let none = ConfigFile::parse(Path::new("config"), "").unwrap();
+        assert!(check_ascii(&none, "", "dev-static", &retry).is_ok());
+        let suggested = |config: &ConfigFile, existing: &str, name: &str| {
+            let e = check_ascii(config, existing, name, &retry).unwrap_err();
+            assert_eq!(e.exit_code(), 2);
+            e.hint().unwrap().to_string()
+        };
         assert!(
-            e.hint()
-                .unwrap()
-                .contains("`sso-helper export --to Cafe-Prod`"),
-            "{e:?}"
+            suggested(&none, "", "Café—Prod").contains("`sso-helper export --to Cafe-Prod`")
+        );
+        // The folded name is one export would refuse too (a profile that runs
+        // credential_process, a section of the user's own): a free one instead.
+        let config = ConfigFile::parse(
+            Path::new("config"),
+            "[profile cafe]\ncredential_process = sso-helper --profile cafe\n",
+        )
+        .unwrap();
+        assert!(suggested(&config, "", "café").contains("`sso-helper export --to cafe-static`"));
+        assert!(
+            suggested(&none, "[cafe]\naws_access_key_id = mine\n", "café")
+                .contains("`sso-helper export --to cafe-static`")
         );
         assert_eq!(ascii_name("Ærø"), "AEro");
-        assert_eq!(ascii_name("本番"), "exported");
-        assert_eq!(ascii_name("本番 x"), "x");
+        assert_eq!(ascii_name("Производство"), "Proizvodstvo");
+        assert_eq!(ascii_name("本番"), "Ben Fan");
     }
 
+    /// Each format quotes for its own syntax, so even a value with quotes and
+    /// backslashes (the portal's values are checked and never hold them) comes out
+    /// as the same bytes in a real shell.
     #[test]
     fn each_format_escapes_for_its_own_syntax() {
         let nasty = r#"a'b\c"d$(x)`e`\"#;

@@ -13,7 +13,7 @@
 //! system's code page on Windows (`configparser`'s default encoding), where a byte
 //! outside ASCII misreads names or stops every AWS CLI command (a "—" in a comment
 //! does, on Chinese, Japanese and Korean systems). Text from outside (account
-//! names, paths, a session's name in a comment) goes through [`latin_fold`] or
+//! names, paths, a session's name in a comment) goes through [`ascii_fold`] or
 //! [`ascii_comment`] first; the user's own bytes are kept as they are.
 
 use std::fs;
@@ -270,69 +270,16 @@ fn sync_dir(dir: &Path) {
     let _ = dir;
 }
 
-/// A Latin letter with a plain reading in ASCII letters (`é` → `e`, `Ø` → `O`,
-/// `ß` → `ss`, `Æ` → `AE`), for names made from text outside ASCII; `None` for
-/// anything else (other scripts, symbols), which callers replace.
-pub fn latin_fold(c: char) -> Option<&'static str> {
-    let lower = c.to_lowercase().next().unwrap_or(c);
-    let folded = match lower {
-        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ā' | 'ă' | 'ą' => "a",
-        'æ' => "ae",
-        'ç' | 'ć' | 'ĉ' | 'ċ' | 'č' => "c",
-        'ď' | 'đ' | 'ð' => "d",
-        'è' | 'é' | 'ê' | 'ë' | 'ē' | 'ĕ' | 'ė' | 'ę' | 'ě' => "e",
-        'ĝ' | 'ğ' | 'ġ' | 'ģ' => "g",
-        'ĥ' | 'ħ' => "h",
-        'ì' | 'í' | 'î' | 'ï' | 'ĩ' | 'ī' | 'ĭ' | 'į' | 'ı' => "i",
-        'ĳ' => "ij",
-        'ĵ' => "j",
-        'ķ' => "k",
-        'ĺ' | 'ļ' | 'ľ' | 'ŀ' | 'ł' => "l",
-        'ñ' | 'ń' | 'ņ' | 'ň' => "n",
-        'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'ō' | 'ŏ' | 'ő' => "o",
-        'œ' => "oe",
-        'ŕ' | 'ŗ' | 'ř' => "r",
-        'ś' | 'ŝ' | 'ş' | 'š' | 'ș' => "s",
-        'ß' => "ss",
-        'ţ' | 'ť' | 'ŧ' | 'ț' => "t",
-        'þ' => "th",
-        'ù' | 'ú' | 'û' | 'ü' | 'ũ' | 'ū' | 'ŭ' | 'ů' | 'ű' | 'ų' => "u",
-        'ŵ' => "w",
-        'ý' | 'ÿ' | 'ŷ' => "y",
-        'ź' | 'ż' | 'ž' => "z",
-        _ => return None,
-    };
-    if lower == c {
-        return Some(folded);
+/// A character outside ASCII in ASCII letters, for names made from text: its
+/// transliteration by the `deunicode` crate (`é` → `e`, `ß` → `ss`, `İ` → `I`,
+/// `ﬁ` → `fi`, fullwidth `Ｐ` → `P`, `П` → `P`, `本` → `Ben `; a combining mark →
+/// nothing), or `None` when it has none. Callers replace what is left outside
+/// their own alphabet.
+pub fn ascii_fold(c: char) -> Option<&'static str> {
+    if c.is_ascii() {
+        return None;
     }
-    // Upper case: the same letters in capitals.
-    Some(match folded {
-        "a" => "A",
-        "ae" => "AE",
-        "c" => "C",
-        "d" => "D",
-        "e" => "E",
-        "g" => "G",
-        "h" => "H",
-        "i" => "I",
-        "ij" => "IJ",
-        "j" => "J",
-        "k" => "K",
-        "l" => "L",
-        "n" => "N",
-        "o" => "O",
-        "oe" => "OE",
-        "r" => "R",
-        "s" => "S",
-        "ss" => "SS",
-        "t" => "T",
-        "th" => "TH",
-        "u" => "U",
-        "w" => "W",
-        "y" => "Y",
-        "z" => "Z",
-        other => other,
-    })
+    deunicode::deunicode_char(c).filter(|t| t.is_ascii())
 }
 
 /// `s` for a comment line sso-helper writes: ASCII as it is, every other
@@ -358,10 +305,10 @@ mod tests {
     const NOW: OffsetDateTime = datetime!(2026-03-04 05:06:07 +01:00);
 
     #[test]
-    fn latin_letters_fold_to_ascii_and_nothing_else_does() {
+    fn text_outside_ascii_folds_to_ascii() {
         let fold = |s: &str| -> String {
             s.chars()
-                .map(|c| match latin_fold(c) {
+                .map(|c| match ascii_fold(c) {
                     Some(f) => f.to_string(),
                     None if c.is_ascii() => c.to_string(),
                     None => "?".to_string(),
@@ -369,18 +316,22 @@ mod tests {
                 .collect()
         };
         assert_eq!(fold("Développement"), "Developpement");
-        assert_eq!(fold("ÆØÅæøåßẞŁłŒœÞþ"), "AEOAaeoassSSLlOEoeTHth");
+        assert_eq!(fold("ÆØÅæøåßŁłŒœ"), "AEOAaeoassLlOEoe");
         assert_eq!(fold("Ünïcödé"), "Unicode");
-        assert_eq!(fold("本番—x"), "???x");
-        // Every folding is ASCII letters, in the case of its letter.
-        for c in ('\u{80}'..='\u{24f}').chain(['ẞ', 'ș', 'ț']) {
-            if let Some(f) = latin_fold(c) {
-                assert!(f.bytes().all(|b| b.is_ascii_alphabetic()), "{c}: {f}");
-                let upper = c.is_uppercase();
-                assert!(
-                    f.bytes().all(|b| b.is_ascii_uppercase() == upper),
-                    "{c}: {f}"
-                );
+        // What a hand-made table of Latin-1 missed: dotted I, ligatures,
+        // Vietnamese, decomposed accents, fullwidth forms, other scripts.
+        assert_eq!(fold("İstanbul"), "Istanbul");
+        assert_eq!(fold("Ǆemal ﬁnance"), "DZemal finance");
+        assert_eq!(fold("Phát triển"), "Phat trien");
+        assert_eq!(fold("e\u{301}clair"), "eclair");
+        assert_eq!(fold("Ｐｒｏｄ"), "Prod");
+        assert_eq!(fold("Производство"), "Proizvodstvo");
+        assert!(fold("本番").is_ascii());
+        // Whatever it gives is ASCII, for every character of the Basic
+        // Multilingual Plane.
+        for c in '\u{80}'..='\u{ffff}' {
+            if let Some(f) = ascii_fold(c) {
+                assert!(f.is_ascii(), "{c}: {f}");
             }
         }
     }

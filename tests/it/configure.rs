@@ -717,8 +717,8 @@ fn every_byte_configure_adds_is_ascii() {
     let written = parse(&text);
     for (name, account, role) in [
         ("developpement-equipe-admin", "111111111111", "Admin"),
-        ("222222222222-readonly", "222222222222", "ReadOnly"),
-        ("zurich-prod-poweruser", "333333333333", "PowerUser"),
+        ("ben-fan-huan-jing-readonly", "222222222222", "ReadOnly"),
+        ("zurich-snowman-prod-poweruser", "333333333333", "PowerUser"),
     ] {
         assert_layout_b(&written, name, "corp", account, role, None);
     }
