@@ -101,10 +101,7 @@ fn check_ascii(
     ))
     .hinted(
         None,
-        format!(
-            "write them under an ASCII name: `{}`",
-            retry(&suggestion)
-        ),
+        format!("write them under an ASCII name: `{}`", retry(&suggestion)),
     ))
 }
 
@@ -454,9 +451,7 @@ mod tests {
             assert_eq!(e.exit_code(), 2);
             e.hint().unwrap().to_string()
         };
-        assert!(
-            suggested(&none, "", "Café—Prod").contains("`sso-helper export --to Cafe-Prod`")
-        );
+        assert!(suggested(&none, "", "Café—Prod").contains("`sso-helper export --to Cafe-Prod`"));
         // The folded name is one export would refuse too (a profile that runs
         // credential_process, a section of the user's own): a free one instead.
         let config = ConfigFile::parse(
