@@ -901,7 +901,9 @@ FORMATS:
     fish         set -gx lines: sso-helper export --profile dev --format fish | source
     powershell   $Env: lines: sso-helper export --profile dev --format powershell | Invoke-Expression
     windows-cmd  set \"NAME=value\" lines for cmd.exe (the AWS CLI's export-credentials
-                 has this format, unquoted)
+                 has this format, unquoted): for /f \"delims=\" %i in
+                 ('sso-helper export --profile dev --format windows-cmd') do %i
+                 (%%i in a batch file)
     json         the credential_process JSON
     credentials  write [NAME] (--to NAME, default the profile's name) into
                  ~/.aws/credentials (or $AWS_SHARED_CREDENTIALS_FILE), keeping

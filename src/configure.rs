@@ -481,8 +481,9 @@ fn choose_session(
     }
     if !config_safe(name) {
         return Err(Error::Usage(format!(
-            "--sso-session {name}: there is no such section to use, and a new session's name may use letters, digits, '.', '_' and '-' only"
-        )));
+            "--sso-session {name}: there is no such section to use, and a new session's name may use only ASCII letters, digits, '.', '_' and '-'"
+        ))
+        .hinted(None, "run `sso-helper configure --help` for its usage"));
     }
     let missing = |flag: &str| {
         Error::Usage(format!(

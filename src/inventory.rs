@@ -159,12 +159,14 @@ pub fn list(session: &Session<'_>, sso: &SsoSession, opts: &Options, json: bool)
     Ok(table(&["ACCOUNT ID", "NAME", "EMAIL", "ROLES"], &rows))
 }
 
-/// Left-aligned columns, two spaces apart, no trailing spaces.
+/// Left-aligned columns, two spaces apart, no trailing spaces; widths are
+/// terminal columns (`unicode-width`: a CJK or fullwidth character takes two).
 fn table<const N: usize>(header: &[&str; N], rows: &[[String; N]]) -> String {
-    let mut widths = header.map(|h| h.chars().count());
+    use unicode_width::UnicodeWidthStr;
+    let mut widths = header.map(|h| h.width());
     for r in rows {
         for (w, cell) in widths.iter_mut().zip(r) {
-            *w = (*w).max(cell.chars().count());
+            *w = (*w).max(cell.width());
         }
     }
     let line = |cells: Vec<&str>| {
@@ -172,7 +174,7 @@ fn table<const N: usize>(header: &[&str; N], rows: &[[String; N]]) -> String {
         for (i, (cell, w)) in cells.iter().zip(widths).enumerate() {
             s.push_str(cell);
             if i + 1 < N {
-                s.push_str(&" ".repeat(w - cell.chars().count() + 2));
+                s.push_str(&" ".repeat(w - cell.width() + 2));
             }
         }
         s.trim_end().to_string()
@@ -393,6 +395,17 @@ mod tests {
         assert_eq!(
             table(&["ID", "NAME"], &rows),
             "ID  NAME\n1   Long name\n22  x"
+        );
+        // Wide characters take two columns: the next column starts at the same
+        // place on screen in every row.
+        let rows = vec![
+            ["本番環境".to_string(), "a".to_string()],
+            ["Ｐｒｏｄ".to_string(), "b".to_string()],
+            ["Prod".to_string(), "c".to_string()],
+        ];
+        assert_eq!(
+            table(&["NAME", "X"], &rows),
+            "NAME      X\n本番環境  a\nＰｒｏｄ  b\nProd      c"
         );
     }
 
