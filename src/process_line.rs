@@ -147,12 +147,32 @@ pub struct Unwritable {
     pub fix: &'static str,
 }
 
-/// Characters a Windows program path may hold without quotes: those neither
-/// botocore's split nor `cmd.exe` gives a meaning (`cmd.exe` ends a command at
-/// `& | < > ( )`, takes `^` as an escape, splits at `, ; =`, and reads `/` as the
-/// start of a switch).
-fn windows_bare(c: char) -> bool {
-    c.is_ascii_alphanumeric() || matches!(c, '\\' | ':' | '.' | '_' | '-' | '~')
+/// Whether a Windows program path must be in double quotes: only where
+/// botocore's split or `cmd.exe` (how the Rust, Go and JS SDKs run the line) would
+/// read it bare as something else.
+///
+/// - botocore's `_windows_shell_split` ends a word at a space (a tab is refused
+///   earlier, with the other control characters);
+/// - `cmd.exe` ends the command's name at a space or one of `, ; =`, reads
+///   `& | < >` as operators and `^` as an escape, and takes `/` in a command's name
+///   as the start of a switch; at the start of a command `@` (echo off), `(` (a
+///   block) and `:` (a label) mean something too, so a path must begin with a
+///   letter, a digit or one of `\ . _ - ~` to go bare (an absolute path always
+///   does).
+///
+/// Nothing else needs quotes: `' @ + $ # ! [ ] { } ~` and `` ` `` mean nothing to
+/// either, and `( )` mean something to `cmd.exe` only where a block can start or
+/// end — `(` where a command is expected, `)` inside a block — and the SDKs run the
+/// line as one command, never inside a block (`cmd.exe /C LINE`, `cmd.exe /d /s /c
+/// "LINE"`). `%` and `"` are refused, not quoted ([`quote_program`]); `!` would
+/// expand only in a `cmd.exe` with delayed expansion turned on in the registry,
+/// where quotes do not help either.
+fn windows_needs_quotes(path: &str) -> bool {
+    let plain_start = path
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphanumeric() || matches!(c, '\\' | '.' | '_' | '-' | '~'));
+    !plain_start || path.contains([' ', ',', ';', '=', '&', '|', '<', '>', '^', '/'])
 }
 
 /// Characters a POSIX program path may hold without quotes: none of them means
@@ -168,8 +188,12 @@ fn posix_bare(c: char) -> bool {
 /// - Unix: bare when every character is safe for both, else in single quotes (a
 ///   `'` in it written `'\''`), which `shlex.split` and `sh` read alike; double
 ///   quotes would not do, as `sh` expands `$` and `` ` `` inside them.
-/// - Windows: bare when safe, else in double quotes, inside which `cmd.exe` reads
-///   `& ^ | < > ( )` and spaces literally. Refused: `%` (`cmd.exe` expands `%NAME%`
+/// - Windows: bare unless botocore or `cmd.exe` would read it otherwise
+///   ([`windows_needs_quotes`]: a space, `, ; = & | < > ^ /`), else in double
+///   quotes, inside which `cmd.exe` reads all of them literally. Bare is what every
+///   SDK can run: the Rust and Go SDKs escape a `"` in the line as `\"` before
+///   `cmd.exe` sees it, so a quoted path works only for botocore and the JS SDK.
+///   Refused: `%` (`cmd.exe` expands `%NAME%`
 ///   even inside quotes), `"` (no Windows file name has one), characters outside
 ///   ASCII (botocore reads the config file in the system's code page on Windows),
 ///   and a trailing backslash in a quoted path (it would escape the closing quote).
@@ -210,7 +234,7 @@ pub fn quote_program(path: &str, platform: Platform) -> Result<String, Unwritabl
                     "has characters outside ASCII, which the AWS CLI and boto3 misread on Windows (they read the config file in the system's code page)",
                 );
             }
-            if path.chars().all(windows_bare) {
+            if !windows_needs_quotes(path) {
                 return Ok(path.to_string());
             }
             if path.ends_with('\\') {
@@ -383,6 +407,36 @@ mod tests {
             q("C:/bin/sso-helper.exe", WIN).unwrap(),
             r#""C:/bin/sso-helper.exe""#
         );
+        // Bare: what neither botocore's split nor cmd.exe gives a meaning, so the
+        // Rust and Go SDKs (which cannot run a quoted path) run it too.
+        for bare in [
+            r"C:\Users\O'Brien\.cargo\bin\sso-helper.exe",
+            r"C:\Users\a@b+c$d#e!f\sso-helper.exe",
+            r"C:\x[1]\{y}\`z`~\sso-helper.exe",
+            r"C:\a(b)c\sso-helper.exe",
+            r"\\server\share\sso-helper.exe",
+            r".\sso-helper.exe",
+        ] {
+            assert_eq!(q(bare, WIN).unwrap(), bare, "{bare}");
+        }
+        // Quoted: a space, cmd.exe's operators, escape and delimiters, a switch, and
+        // a start that means something to cmd.exe.
+        for quoted in [
+            r"C:\Users\Jo Doe\sso-helper.exe",
+            r"C:\a&b\sso-helper.exe",
+            r"C:\a|b\sso-helper.exe",
+            r"C:\a<b>\sso-helper.exe",
+            r"C:\a^b\sso-helper.exe",
+            r"C:\a,b\sso-helper.exe",
+            r"C:\a;b\sso-helper.exe",
+            r"C:\a=b\sso-helper.exe",
+            r"@x\sso-helper.exe",
+            r"(x)\sso-helper.exe",
+            r":x\sso-helper.exe",
+            r"$x\sso-helper.exe",
+        ] {
+            assert_eq!(q(quoted, WIN).unwrap(), format!("\"{quoted}\""), "{quoted}");
+        }
         for bad in [
             r"C:\100%\sso-helper.exe",
             r"C:\%USERNAME%\sso-helper.exe",
@@ -401,12 +455,21 @@ mod tests {
     }
 
     /// How `cmd.exe` reads the first word of a command line, as far as the program
-    /// path is concerned: `"` toggles quoting and is removed; outside quotes, white
-    /// space and `, ; =` end the word and `& | < > ( ) ^` mean something else. `None`
-    /// when the word holds a `%` (expanded even in quotes) or one of those
-    /// characters outside quotes, or a quote stays open. A model of the documented
-    /// rules, not `cmd.exe` itself (no Windows machine runs these tests).
+    /// path is concerned: white space and `, ; =` before it are skipped; a command
+    /// starting with `@` (echo off), `(` (a block) or `:` (a label) is not a plain
+    /// program; `"` toggles quoting and is removed; outside quotes, white space and
+    /// `, ; =` end the word, `/` starts a switch, and `& | < > ^` mean something
+    /// else; `( )` in the word are plain (the line runs as one command, not in a
+    /// block). `None` when the word holds a `%` (expanded even in quotes) or one of
+    /// those characters outside quotes, or a quote stays open. A model of the
+    /// documented rules, not `cmd.exe` itself (no Windows machine runs these tests);
+    /// it does not know the internal commands (`cd`, `echo`…), which no absolute
+    /// path starts with.
     fn cmd_program(line: &str) -> Option<String> {
+        let line = line.trim_start_matches([' ', '\t', ',', ';', '=']);
+        if line.starts_with(['@', '(', ':']) {
+            return None;
+        }
         let mut program = String::new();
         let mut quoted = false;
         for c in line.chars() {
@@ -414,11 +477,35 @@ mod tests {
                 '"' => quoted = !quoted,
                 '%' => return None,
                 ' ' | '\t' | ',' | ';' | '=' if !quoted => break,
-                '&' | '|' | '<' | '>' | '(' | ')' | '^' if !quoted => return None,
+                '&' | '|' | '<' | '>' | '^' | '/' if !quoted => return None,
                 _ => program.push(c),
             }
         }
         (!quoted).then_some(program)
+    }
+
+    #[test]
+    fn the_cmd_model_reads_the_documented_rules() {
+        assert_eq!(
+            cmd_program(r"C:\a(b)\x.exe --profile d").as_deref(),
+            Some(r"C:\a(b)\x.exe")
+        );
+        assert_eq!(
+            cmd_program(r#""C:\a b&c\x.exe" --profile d"#).as_deref(),
+            Some(r"C:\a b&c\x.exe")
+        );
+        assert_eq!(cmd_program(r"C:\a,b\x.exe").as_deref(), Some(r"C:\a"));
+        for broken in [
+            r"C:\a&b\x.exe",
+            r"C:\a^b",
+            "C:/x.exe",
+            "@x",
+            "(x",
+            r#""C:\x"#,
+            "%A%",
+        ] {
+            assert_eq!(cmd_program(broken), None, "{broken}");
+        }
     }
 
     /// Pieces of generated paths: separators, quotes, shell characters, spaces,
