@@ -98,12 +98,13 @@ esac
 # The program as credential_process needs it. Unix: a shell word (botocore
 # splits the line with shlex, the JS, Rust and Go SDKs run it with sh -c).
 # Windows: the C:\ path, bare, since the Rust and Go SDKs cannot run a quoted
-# one; double quotes only around a path with spaces (botocore and the JS SDK).
+# one; double quotes only around a path that botocore's split or cmd.exe would
+# otherwise cut (a space, & | < > ^ , ; =), as configure writes it.
 command="$(sh_word "$dest")"
 if [ -n "$exe" ] && command -v cygpath >/dev/null 2>&1; then
     command="$(cygpath -w "$dest")"
     case "$command" in
-        *" "*) command="\"$command\"" ;;
+        *[" &|<>^,;="]*) command="\"$command\"" ;;
     esac
 fi
 
