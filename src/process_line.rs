@@ -247,6 +247,254 @@ pub fn quote_program(path: &str, platform: Platform) -> Result<String, Unwritabl
     }
 }
 
+/// What the SDKs that run the line through a shell make of it otherwise than
+/// botocore, which runs the words of its own split without one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShellReading {
+    /// What the shell (`sh -c` on Unix, `cmd.exe` on Windows) does to the line that
+    /// botocore's split does not, each as a phrase after "which" ("expands $").
+    pub shell_does: Vec<&'static str>,
+    /// Windows: the line has a `"`, which the Rust and Go SDKs escape as `\"`
+    /// before `cmd.exe` sees it (so no quoting works for them).
+    pub quotes_escaped: bool,
+    /// The line written so that botocore and the shell run the same words (those
+    /// botocore runs today), where there is one: on Unix each word bare or in
+    /// single quotes; on Windows every word bare, when none needs quotes.
+    pub fixed: Option<String>,
+}
+
+/// Where botocore and the shell the other SDKs use read `line` differently on
+/// `platform`; `None` when they run the same words, or when botocore cannot split
+/// the line (a failure reported on its own). Conservative: a character that
+/// might mean something to the shell counts, even where it happens not to (`$`
+/// before a space, a `*` that matches no file).
+///
+/// Unix (`sh -c`, against POSIX `shlex.split`): outside quotes `$`, `` ` ``, the
+/// operators `; & | < > ( )`, the globs `* ? [`, `{` (bash, macOS's `sh`, expands
+/// `{a,b}`), `#` and `~` at the start of a word (a comment, the home directory;
+/// `~` at the start of the line is left to doctor's own check of the program),
+/// `NAME=` at the start of the line (an assignment), a reserved word (`if`, `!`,
+/// `{`…) as the program, CR (a separator for `shlex`, a character for `sh`) and LF
+/// anywhere (`sh` ends the command there); inside double quotes `$`, `` ` `` and a
+/// backslash before `$`, `` ` `` or a line break, which `sh` takes as an escape and
+/// `shlex` keeps. Single quotes mean the same to both.
+///
+/// Windows (`cmd.exe`, against `_windows_shell_split`): `%` anywhere (`%NAME%`
+/// expands even inside quotes); outside quotes `^` (an escape) and `& | < >`
+/// (operators); in the program's name outside quotes `, ; = /` and a start of
+/// `@ ( :` ([`windows_needs_quotes`]); and any `"`, which the Rust and Go SDKs
+/// escape.
+pub fn shell_reading(line: &str, platform: Platform) -> Option<ShellReading> {
+    let words = split(line, platform)?;
+    let mut does: Vec<&'static str> = Vec::new();
+    let mut note = |what: &'static str| {
+        if !does.contains(&what) {
+            does.push(what);
+        }
+    };
+    match platform {
+        Platform::Linux | Platform::MacOs => {
+            posix_differences(line, &mut note);
+            let fixed = (!words.is_empty() && !words[0].starts_with('~')).then(|| {
+                words
+                    .iter()
+                    .enumerate()
+                    .map(|(i, w)| posix_word(w, i == 0))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            });
+            (!does.is_empty()).then_some(ShellReading {
+                shell_does: does,
+                quotes_escaped: false,
+                fixed,
+            })
+        }
+        Platform::Windows => {
+            windows_differences(line, &mut note);
+            let quotes_escaped = line.contains('"');
+            let bare = |i: usize, w: &String| {
+                !w.is_empty()
+                    && !w.contains(['%', '"', ' ', '\t', '&', '|', '<', '>', '^'])
+                    && (i > 0 || !windows_needs_quotes(w))
+            };
+            let fixed = (!words.is_empty() && words.iter().enumerate().all(|(i, w)| bare(i, w)))
+                .then(|| words.join(" "));
+            (!does.is_empty() || quotes_escaped).then_some(ShellReading {
+                shell_does: does,
+                quotes_escaped,
+                fixed,
+            })
+        }
+    }
+}
+
+/// Words `sh` takes as reserved where a command starts (POSIX, and bash's own).
+const SH_RESERVED: &[&str] = &[
+    "!", "{", "}", "case", "do", "done", "elif", "else", "esac", "fi", "for", "if", "in", "then",
+    "until", "while", "function", "select", "time", "[[", "]]", "coproc",
+];
+
+/// `word` for `sh` and `shlex.split` alike: bare when safe for both (and, as the
+/// program, not a reserved word), else in single quotes.
+fn posix_word(word: &str, program: bool) -> String {
+    if !word.is_empty() && word.chars().all(posix_bare) && !(program && SH_RESERVED.contains(&word))
+    {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', r"'\''"))
+    }
+}
+
+/// [`shell_reading`]'s Unix rules: a walk through `line` in `shlex`'s states.
+fn posix_differences(line: &str, note: &mut impl FnMut(&'static str)) {
+    const DOLLAR: &str = "expands $";
+    const BACKTICK: &str = "runs what is between backticks";
+    const LINE_BREAK: &str = "reads a line break as shell syntax";
+    #[derive(Clone, Copy, PartialEq)]
+    enum State {
+        Between,
+        Word,
+        Single,
+        Double,
+    }
+    let chars: Vec<char> = line.chars().collect();
+    let mut state = State::Between;
+    // Whether the word being read is the line's first, and what of it is plain
+    // unquoted text so far (for `NAME=` and reserved words).
+    let mut first = true;
+    let mut plain = String::new();
+    let mut plain_only = true;
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        match c {
+            '\n' if matches!(state, State::Between | State::Word) => note(LINE_BREAK),
+            '\r' if matches!(state, State::Between | State::Word) => {
+                note("keeps a carriage return inside a word")
+            }
+            _ => {}
+        }
+        match state {
+            State::Between | State::Word => {
+                let start = state == State::Between;
+                if matches!(c, ' ' | '\t' | '\r' | '\n') {
+                    if state == State::Word {
+                        end_of_word(first, &plain, plain_only, note);
+                        first = false;
+                        plain.clear();
+                        plain_only = true;
+                    }
+                    state = State::Between;
+                    i += 1;
+                    continue;
+                }
+                state = State::Word;
+                match c {
+                    '\'' => {
+                        state = State::Single;
+                        plain_only = false;
+                    }
+                    '"' => {
+                        state = State::Double;
+                        plain_only = false;
+                    }
+                    '\\' => {
+                        // Both take the next character literally, but for a line
+                        // break (`sh` joins the lines).
+                        if chars.get(i + 1) == Some(&'\n') {
+                            note(LINE_BREAK);
+                        }
+                        plain_only = false;
+                        i += 1;
+                    }
+                    '$' => note(DOLLAR),
+                    '`' => note(BACKTICK),
+                    ';' | '&' | '|' | '<' | '>' | '(' | ')' => {
+                        note("reads ; & | < > ( ) as shell operators")
+                    }
+                    '*' | '?' | '[' => note("may expand * ? [ to file names"),
+                    '{' => note("expands {a,b} (bash, sh on macOS)"),
+                    '#' if start => note("takes # at the start of a word as a comment"),
+                    '~' if start && !first => note("expands ~ at the start of a word"),
+                    '=' if first && plain_only && is_name(&plain) => {
+                        note("takes NAME= before the program as a variable assignment")
+                    }
+                    _ => {}
+                }
+                if plain_only {
+                    plain.push(c);
+                }
+            }
+            State::Single => {
+                if c == '\'' {
+                    state = State::Word;
+                }
+            }
+            State::Double => match c {
+                '"' => state = State::Word,
+                '$' => note(DOLLAR),
+                '`' => note(BACKTICK),
+                '\\' => {
+                    if let Some('$' | '`' | '\n') = chars.get(i + 1) {
+                        note("takes \\ before $, ` or a line break in double quotes as an escape");
+                    }
+                    i += 1;
+                }
+                _ => {}
+            },
+        }
+        i += 1;
+    }
+    if state == State::Word {
+        end_of_word(first, &plain, plain_only, note);
+    }
+}
+
+/// At the end of the line's first word: a reserved word there is `sh` syntax.
+fn end_of_word(first: bool, plain: &str, plain_only: bool, note: &mut impl FnMut(&'static str)) {
+    if first && plain_only && SH_RESERVED.contains(&plain) {
+        note("takes the program's name as a reserved word");
+    }
+}
+
+/// A shell variable's name: a letter or `_`, then letters, digits and `_`.
+fn is_name(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// [`shell_reading`]'s Windows rules for `cmd.exe` (the `"` is noted apart).
+fn windows_differences(line: &str, note: &mut impl FnMut(&'static str)) {
+    if line.contains('%') {
+        note("expands %NAME% (even inside quotes)");
+    }
+    let trimmed = line.trim_start_matches([' ', '\t']);
+    if trimmed.starts_with(['@', '(', ':', ',', ';', '=']) {
+        note("reads @ ( : , ; = at the start of the line as its own syntax");
+    }
+    // cmd.exe knows no backslash escapes: every `"` opens or closes a stretch.
+    let mut quoted = false;
+    let mut in_program = true;
+    for c in trimmed.chars() {
+        if c == '"' {
+            quoted = !quoted;
+        }
+        if quoted {
+            continue;
+        }
+        match c {
+            ' ' | '\t' => in_program = false,
+            '^' => note("removes ^ (its escape character)"),
+            '&' | '|' | '<' | '>' => note("reads & | < > as operators"),
+            ',' | ';' | '=' | '/' if in_program => note("ends the program's name at , ; = or /"),
+            _ => {}
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -452,6 +700,146 @@ mod tests {
         assert!(q("/a\nb", linux).is_err());
         assert!(q("/a\tb", Platform::MacOs).is_err());
         assert!(q("/100%/sso-helper", linux).is_ok());
+    }
+
+    /// What `sh -c` and `cmd.exe` read otherwise than botocore, with the line
+    /// fixed; each Unix expectation was checked against dash's `sh -c` (the
+    /// differential test in `tests/it/process_line_diff.rs` does it over
+    /// generated lines).
+    #[test]
+    fn shells_that_read_the_line_otherwise() {
+        let linux = Platform::Linux;
+        let r = |line: &str, p| shell_reading(line, p);
+        let does = |line: &str, p| r(line, p).map(|r| r.shell_does).unwrap_or_default();
+        // The reviewer's line: sh expands $HOME inside the double quotes.
+        let reading = r(r#""/tmp/p/$HOME/sso-helper" --profile dev"#, linux).unwrap();
+        assert_eq!(reading.shell_does, ["expands $"]);
+        assert_eq!(
+            reading.fixed.as_deref(),
+            Some("'/tmp/p/$HOME/sso-helper' --profile dev")
+        );
+        assert!(!reading.quotes_escaped);
+        for (line, what) in [
+            ("/bin/x --profile $P", "expands $"),
+            ("/bin/x `id`", "runs what is between backticks"),
+            (r#"/bin/x "`id`""#, "runs what is between backticks"),
+            (
+                r#"/bin/x "a\$b""#,
+                "takes \\ before $, ` or a line break in double quotes as an escape",
+            ),
+            (
+                r#"/bin/x "a\`b""#,
+                "takes \\ before $, ` or a line break in double quotes as an escape",
+            ),
+            ("/bin/x;y", "reads ; & | < > ( ) as shell operators"),
+            ("/bin/x a&b", "reads ; & | < > ( ) as shell operators"),
+            ("/bin/x (a)", "reads ; & | < > ( ) as shell operators"),
+            ("/bin/x a>b", "reads ; & | < > ( ) as shell operators"),
+            ("/bin/x *", "may expand * ? [ to file names"),
+            ("/bin/x a?", "may expand * ? [ to file names"),
+            ("/bin/x [ab]", "may expand * ? [ to file names"),
+            ("/bin/x {a,b}", "expands {a,b} (bash, sh on macOS)"),
+            ("/bin/x #c", "takes # at the start of a word as a comment"),
+            ("/bin/x --profile ~me", "expands ~ at the start of a word"),
+            (
+                "A=1 /bin/x",
+                "takes NAME= before the program as a variable assignment",
+            ),
+            (
+                "if --profile dev",
+                "takes the program's name as a reserved word",
+            ),
+            ("/bin/x a\rb", "keeps a carriage return inside a word"),
+            (
+                "/bin/x\n--profile dev",
+                "reads a line break as shell syntax",
+            ),
+        ] {
+            assert!(
+                does(line, linux).contains(&what),
+                "{line:?}: {:?}",
+                r(line, linux)
+            );
+        }
+        // Read alike: plain words, single quotes, escapes both honour, and what
+        // means something only elsewhere in a word.
+        for same in [
+            "/usr/local/bin/sso-helper --profile dev",
+            "'/Users/Jo Doe/bin/sso-helper' --profile 'x y'",
+            r"'/a/$HOME/`x`/*' --profile '#;&|'",
+            r#""/a/b c/sso-helper" --profile "d\"e\\f""#,
+            r"/a\ b/sso-helper --profile a\$b",
+            "/bin/x a#b c~d e=f --profile=dev",
+            "/bin/x 100% @x +y a,b a:b",
+            "/bin/x '' \"\"",
+            "\"A=1\" /bin/x",
+            "'if' --profile dev",
+        ] {
+            assert_eq!(r(same, linux), None, "{same:?}");
+        }
+        // The Tilde check speaks of a program starting with ~: no fixed line that
+        // would keep it unexpanded for both.
+        assert_eq!(r("~/bin/sso-helper --profile dev", linux), None);
+        let tilde = r("~/bin/sso-helper --profile $X", linux).unwrap();
+        assert_eq!(tilde.fixed, None);
+        // A reserved word as the program is fixed by quoting it.
+        assert_eq!(
+            r("if --profile dev", linux).unwrap().fixed.as_deref(),
+            Some("'if' --profile dev")
+        );
+        // Not split by botocore: reported elsewhere.
+        assert_eq!(r("'open $X", linux), None);
+
+        // Windows: cmd.exe's % ^ & | < >, the program name's , ; = /, a start of
+        // @ ( :, and double quotes the Rust and Go SDKs escape.
+        let win = |line: &str| r(line, WIN);
+        assert_eq!(win(r"C:\Tools\sso-helper.exe --profile dev"), None);
+        assert_eq!(
+            win(r"C:\Users\O'Brien\a(b)\$x#!\sso-helper.exe --profile a=b,c;d"),
+            None
+        );
+        let quoted = win(r#""C:\Tools\sso-helper.exe" --profile dev"#).unwrap();
+        assert!(quoted.quotes_escaped && quoted.shell_does.is_empty());
+        assert_eq!(
+            quoted.fixed.as_deref(),
+            Some(r"C:\Tools\sso-helper.exe --profile dev")
+        );
+        let spaced = win(r#""C:\Program Files\sso-helper.exe" --profile dev"#).unwrap();
+        assert!(spaced.quotes_escaped);
+        assert_eq!(spaced.fixed, None);
+        for (line, what) in [
+            (
+                r"C:\%USERNAME%\sso-helper.exe",
+                "expands %NAME% (even inside quotes)",
+            ),
+            (
+                r#""C:\%X%\sso-helper.exe""#,
+                "expands %NAME% (even inside quotes)",
+            ),
+            (r"C:\a^b\sso-helper.exe", "removes ^ (its escape character)"),
+            (r"C:\x.exe --profile a&b", "reads & | < > as operators"),
+            (r"C:\x.exe --profile a>b", "reads & | < > as operators"),
+            (
+                r"C:/Tools/sso-helper.exe --profile dev",
+                "ends the program's name at , ; = or /",
+            ),
+            (r"C:\a,b\x.exe", "ends the program's name at , ; = or /"),
+            (
+                r"@C:\x.exe",
+                "reads @ ( : , ; = at the start of the line as its own syntax",
+            ),
+        ] {
+            assert!(does(line, WIN).contains(&what), "{line:?}: {:?}", win(line));
+        }
+        assert_eq!(
+            win(r"C:/Tools/sso-helper.exe --profile dev").unwrap().fixed,
+            None
+        );
+        // Inside quotes cmd.exe reads & ^ literally (the quotes are still noted).
+        let amp = win(r#""C:\a&b\x.exe" --profile dev"#).unwrap();
+        assert!(amp.shell_does.is_empty() && amp.quotes_escaped);
+        // A line break or any other character is nothing to cmd.exe's split here.
+        assert_eq!(win("C:\\x.exe --profile é"), None);
     }
 
     /// How `cmd.exe` reads the first word of a command line, as far as the program

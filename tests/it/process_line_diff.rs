@@ -20,7 +20,7 @@ use std::process::{Command, Stdio};
 
 use serde_json::Value;
 use sso_helper::platform::Platform;
-use sso_helper::process_line::{quote_program, split};
+use sso_helper::process_line::{quote_program, shell_reading, split};
 
 use crate::support::*;
 
@@ -381,6 +381,182 @@ fn configure_lines_read_back_in_botocore_and_sh() {
             unix.len() > 1500 && windows > 300 && refused > 300,
             "the generator should make every kind (seed {seed}): {} Unix lines, {windows} Windows lines, {refused} refused",
             unix.len()
+        );
+    }
+}
+
+/// Pieces of generated lines for the shell check: words, quotes, escapes, and
+/// every character `sh` might read as syntax, often enough quoted for a good part
+/// of the lines to read alike.
+const SHELL_PIECES: &[&str] = &[
+    "a",
+    "b",
+    "ab",
+    "/tmp/p/",
+    "sso-helper",
+    "--profile",
+    "dev",
+    " ",
+    " ",
+    " ",
+    "\t",
+    "'",
+    "'",
+    "\"",
+    "\"",
+    "\\",
+    "\\\\",
+    "\\\"",
+    "$",
+    "$HOME",
+    "${HOME}",
+    "$(x)",
+    "`",
+    "*",
+    "?",
+    "[",
+    "]",
+    "{",
+    "}",
+    "{a,b}",
+    ",",
+    "~",
+    "#",
+    "=",
+    "A=",
+    ";",
+    "&",
+    "|",
+    "<",
+    ">",
+    "(",
+    ")",
+    "%",
+    "!",
+    "@",
+    "+",
+    ":",
+    "é",
+    "\r",
+    "\n",
+    "if",
+    "'$X *'",
+    "\"d e\"",
+    "'#'",
+];
+
+fn generate_shell_line(rng: &mut Rng) -> String {
+    let n = 1 + rng.below(9);
+    (0..n).map(|_| rng.pick(SHELL_PIECES)).collect()
+}
+
+/// What `sh -c` gives `printf` for each line as its arguments: one `printf
+/// '%s\0'` per line, each on a line of its own (a comment ends there), in a
+/// directory with files the globs can match, with a `PATH` in which no program
+/// can be found (a line that would run something finds nothing to run). A line
+/// that breaks the script is named.
+fn sh_args(lines: &[String]) -> Vec<Vec<String>> {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = tempfile::tempdir().unwrap();
+    for f in ["a", "b", "ab", "dev", "sso-helper"] {
+        std::fs::write(dir.path().join(f), "").unwrap();
+    }
+    let run = |script: &str| {
+        Command::new("/bin/sh")
+            .arg("-c")
+            .arg(script)
+            .current_dir(dir.path())
+            .env_clear()
+            .env("PATH", empty.path())
+            .env("HOME", "/home/someone")
+            .output()
+            .expect("run sh")
+    };
+    let script: String = lines
+        .iter()
+        .map(|l| format!("printf '%s\\0' {l}\nprintf '\\036'\n"))
+        .collect();
+    let out = run(&script);
+    let text = String::from_utf8(out.stdout).unwrap();
+    let records: Vec<Vec<String>> = text
+        .split_terminator('\u{1e}')
+        .map(|r| r.split_terminator('\0').map(str::to_string).collect())
+        .collect();
+    if !out.status.success() || !out.stderr.is_empty() || records.len() != lines.len() {
+        for l in lines {
+            let alone = run(&format!("printf '%s\\0' {l}"));
+            assert!(
+                alone.status.success() && alone.stderr.is_empty(),
+                "sh -c fails on a line doctor takes for one it reads as botocore does: {l:?}: {}",
+                String::from_utf8_lossy(&alone.stderr)
+            );
+        }
+        panic!(
+            "sh ran {} records for {} lines: {}",
+            records.len(),
+            lines.len(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    records
+}
+
+/// Doctor's shell check (`process_line::shell_reading`) against a real `sh -c`:
+/// a line it finds read alike gives `sh` the words POSIX `shlex.split` (botocore on
+/// Unix) gives; the fixed line it offers for the others gives both the words
+/// botocore runs today.
+#[test]
+fn lines_doctor_finds_read_alike_run_alike_in_sh() {
+    let linux = Platform::Linux;
+    for seed in seeds() {
+        let mut rng = Rng(seed);
+        let (mut alike, mut fixed, mut differ) = (Vec::new(), Vec::new(), 0);
+        for _ in 0..3000 {
+            let line = generate_shell_line(&mut rng);
+            let Some(words) = split(&line, linux).filter(|w| !w.is_empty()) else {
+                continue;
+            };
+            // A program starting with ~ is the Tilde check's, not this one's.
+            if line.trim_start_matches([' ', '\t', '\r', '\n']).starts_with('~') {
+                continue;
+            }
+            match shell_reading(&line, linux) {
+                None => alike.push((line, words)),
+                Some(reading) => {
+                    differ += 1;
+                    if let Some(f) = reading.fixed {
+                        assert_eq!(
+                            split(&f, linux).as_ref(),
+                            Some(&words),
+                            "the fixed line splits otherwise{}: {line:?} -> {f:?}",
+                            replay(Some(seed))
+                        );
+                        assert_eq!(
+                            shell_reading(&f, linux),
+                            None,
+                            "the fixed line is not read alike{}: {f:?}",
+                            replay(Some(seed))
+                        );
+                        fixed.push((f, words));
+                    }
+                }
+            }
+        }
+        for (cases, what) in [(&alike, "read alike"), (&fixed, "fixed")] {
+            let lines: Vec<String> = cases.iter().map(|(l, _)| l.clone()).collect();
+            for ((line, words), got) in cases.iter().zip(sh_args(&lines)) {
+                assert!(
+                    &got == words,
+                    "a line doctor takes as {what} runs otherwise in sh -c{}:\nline: {line:?}\nsh:    {got:?}\nshlex: {words:?}",
+                    replay(Some(seed))
+                );
+            }
+        }
+        assert!(
+            alike.len() > 300 && fixed.len() > 500 && differ > 1000,
+            "the generator should make every kind (seed {seed}): {} alike, {} fixed, {differ} read otherwise",
+            alike.len(),
+            fixed.len()
         );
     }
 }
