@@ -18,7 +18,7 @@ use crate::lock::{Guard, Locks, Waiting};
 use crate::login::{self, LoginOptions};
 use crate::oidc::Oidc;
 use crate::portal::{Portal, RoleCredentials, is_unauthorized};
-use crate::store::{FileStore, RoleIndex, RoleKey, Store};
+use crate::store::{ChosenBy, FileStore, RoleIndex, RoleKey, Store};
 use crate::token::{Flow, Token};
 
 /// Cached role credentials are served only with at least this much left: botocore
@@ -138,33 +138,22 @@ impl<'c> Session<'c> {
         if let Some(s) = self.store.get() {
             return Ok(s.as_ref());
         }
-        let (choice, source) = self.store_setting();
+        let (choice, chosen) = self.store_setting();
         let store: Box<dyn Store> = match choice {
             "file" => Box::new(FileStore::new(&self.aws)),
-            "keychain" => Box::new(KeychainStore::open(self.ctx).map_err(|e| {
-                // The fix is the setting that chose the keychain.
-                if source == "--token-store" {
-                    e.hinted(
-                        None,
-                        "unlock or start the keychain (on Linux a Secret Service such as \
-                         gnome-keyring), or pass --token-store file to use the AWS CLI's file cache",
-                    )
-                } else {
-                    e
-                }
-            })?),
-            "auto" => match KeychainStore::open(self.ctx) {
+            "keychain" => Box::new(KeychainStore::open(self.ctx, chosen)?),
+            "auto" => match KeychainStore::open(self.ctx, chosen) {
                 Ok(k) => Box::new(k),
                 Err(e) => {
                     self.ctx
                         .debug(|| format!("no keychain ({e}); using the file store"));
-                    self.notice_file_fallback(&e);
+                    self.notice_file_fallback(&e, chosen);
                     Box::new(FileStore::new(&self.aws))
                 }
             },
             other => {
                 return Err(Error::Environment {
-                    message: format!("{source} = {other} is not a token store"),
+                    message: format!("{} = {other} is not a token store", chosen.setting()),
                     hint: "use keychain, file or auto".into(),
                 });
             }
@@ -174,12 +163,11 @@ impl<'c> Session<'c> {
 
     /// The token store asked for, and by what: `--token-store`, else
     /// `SSO_HELPER_TOKEN_STORE`, else `auto` (by nothing).
-    fn store_setting(&self) -> (&str, &'static str) {
-        match (&self.store_choice, self.ctx.var("SSO_HELPER_TOKEN_STORE")) {
-            (Some(c), _) => (c.as_str(), "--token-store"),
-            (None, Some(c)) => (c, "SSO_HELPER_TOKEN_STORE"),
-            (None, None) => ("auto", ""),
-        }
+    fn store_setting(&self) -> (&str, ChosenBy) {
+        ChosenBy::resolve(
+            self.store_choice.as_deref(),
+            self.ctx.var("SSO_HELPER_TOKEN_STORE"),
+        )
     }
 
     /// Stores the token a sign-in or a refresh just gave. A store that will not
@@ -212,14 +200,15 @@ impl<'c> Session<'c> {
     }
 
     /// Says once (per home directory) that `auto` fell back to the file store.
-    fn notice_file_fallback(&self, why: &Error) {
+    fn notice_file_fallback(&self, why: &Error, chosen: ChosenBy) {
         let marker = self.aws.join("sso-helper").join("file-store-notice");
         if marker.exists() {
             return;
         }
         eprintln!(
-            "sso-helper: no OS keychain answered ({why}); tokens are kept in the AWS CLI's cache in {} instead (set SSO_HELPER_TOKEN_STORE=file to silence this)",
-            self.aws.join("sso").join("cache").display()
+            "sso-helper: no OS keychain answered ({why}); tokens are kept in the AWS CLI's cache in {} instead ({} to silence this)",
+            self.aws.join("sso").join("cache").display(),
+            chosen.use_file_store()
         );
         let _ = crate::store::write_json(&marker, &"the file store is in use");
     }

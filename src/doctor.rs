@@ -23,7 +23,7 @@ use crate::keychain::KeychainStore;
 use crate::platform::Platform;
 use crate::process_line;
 use crate::secret::Secret;
-use crate::store::{FileStore, Store};
+use crate::store::{ChosenBy, FileStore, Store};
 use crate::timestamp::format_utc;
 use crate::token::Token;
 
@@ -246,12 +246,14 @@ fn run_checks(ctx: &Context, opts: &Options, sso_session: Option<&str>) -> Vec<C
         }
     };
 
-    // The token store.
+    // The token store, and the session's token in it: the read is the keychain's
+    // real test, since a locked keychain opens and then refuses to give entries.
     let aws_dir = config::aws_dir(ctx);
     let cache_dir = aws_dir
         .as_ref()
         .map(|d| d.join("sso").join("cache"))
         .unwrap_or_else(|_| PathBuf::from("~/.aws/sso/cache"));
+    let mut token: Option<Result<Option<Token>>> = None;
     let store: Option<Box<dyn Store>> = match store_choice(
         opts.token_store.as_deref(),
         ctx.var("SSO_HELPER_TOKEN_STORE"),
@@ -260,20 +262,32 @@ fn run_checks(ctx: &Context, opts: &Options, sso_session: Option<&str>) -> Vec<C
             checks.push(check);
             None
         }
-        Ok((choice, source)) => {
-            let probe = match choice {
-                StoreChoice::File => None,
-                _ => Some(KeychainStore::open(ctx)),
+        Ok((choice, source, chosen)) => {
+            let file_store = || {
+                aws_dir
+                    .as_ref()
+                    .ok()
+                    .map(|dir| Box::new(FileStore::new(dir)) as Box<dyn Store>)
             };
-            let outcome = probe.as_ref().map(|p| p.as_ref().map(|_| ()));
-            checks.push(keychain_check(choice, &source, outcome, &cache_dir));
-            match (choice, probe, &aws_dir) {
-                (StoreChoice::File, _, Ok(dir)) | (StoreChoice::Auto, Some(Err(_)), Ok(dir)) => {
-                    Some(Box::new(FileStore::new(dir)))
-                }
-                (_, Some(Ok(k)), _) => Some(Box::new(k)),
-                _ => None,
+            let (store, unreachable) = match choice {
+                StoreChoice::File => (file_store(), None),
+                _ => match KeychainStore::open(ctx, chosen) {
+                    Ok(k) => (Some(Box::new(k) as Box<dyn Store>), None),
+                    Err(e) if choice == StoreChoice::Auto => (file_store(), Some(e)),
+                    Err(e) => (None, Some(e)),
+                },
+            };
+            if let (Some(store), Some(target)) = (&store, &target) {
+                token = Some(store.try_load_token(&target.session));
             }
+            let probe = match (choice, &unreachable, &token) {
+                (StoreChoice::File, ..) => None,
+                (_, Some(e), _) => Some(Probe::Unreachable(e)),
+                (_, None, Some(Err(e))) => Some(Probe::Refused(e)),
+                (_, None, _) => Some(Probe::Answers),
+            };
+            checks.push(keychain_check(choice, &source, chosen, probe, &cache_dir));
+            store
         }
     };
 
@@ -328,16 +342,15 @@ fn run_checks(ctx: &Context, opts: &Options, sso_session: Option<&str>) -> Vec<C
         )),
     }
 
-    match &store {
-        None => checks.push(Check::skip(
+    match (&store, token) {
+        (Some(_), Some(Err(_))) => checks.push(Check::skip(
             "token",
-            match &aws_dir {
-                Err(e) => format!("not checked: {e}"),
-                Ok(_) => "not checked: the token store cannot be opened (see above)".into(),
-            },
+            format!(
+                "not checked: the token of {} could not be read from the keychain (see above)",
+                target.session.describe()
+            ),
         )),
-        Some(store) => {
-            let token = store.load_token(&target.session);
+        (Some(store), Some(Ok(token))) => {
             let cli = match (store.name(), &aws_dir) {
                 ("file", _) | (_, Err(_)) => None,
                 (_, Ok(dir)) => FileStore::new(dir).load_token(&target.session),
@@ -366,6 +379,13 @@ fn run_checks(ctx: &Context, opts: &Options, sso_session: Option<&str>) -> Vec<C
                 &hint,
             ));
         }
+        _ => checks.push(Check::skip(
+            "token",
+            match &aws_dir {
+                Err(e) => format!("not checked: {e}"),
+                Ok(_) => "not checked: the token store cannot be opened (see above)".into(),
+            },
+        )),
     }
     checks
 }
@@ -1130,39 +1150,52 @@ pub enum StoreChoice {
     Auto,
 }
 
-/// The store asked for (`--token-store`, else `SSO_HELPER_TOKEN_STORE`, else auto)
-/// and how it was asked for; a bad value is a failing check.
-pub fn store_choice(flag: Option<&str>, env: Option<&str>) -> Result<(StoreChoice, String), Check> {
-    let (value, source) = match (flag, env) {
-        (Some(v), _) => (v, format!("--token-store {v}")),
-        (None, Some(v)) => (v, format!("SSO_HELPER_TOKEN_STORE={v}")),
-        (None, None) => ("auto", "auto, the default".to_string()),
+/// The store asked for (`--token-store`, else `SSO_HELPER_TOKEN_STORE`, else
+/// auto), how it was asked for in words, and by which setting; a bad value is a
+/// failing check.
+pub fn store_choice(
+    flag: Option<&str>,
+    env: Option<&str>,
+) -> Result<(StoreChoice, String, ChosenBy), Check> {
+    let (value, chosen) = ChosenBy::resolve(flag, env);
+    let source = match chosen {
+        ChosenBy::Flag => format!("--token-store {value}"),
+        ChosenBy::Variable => format!("SSO_HELPER_TOKEN_STORE={value}"),
+        ChosenBy::Default => "auto, the default".to_string(),
     };
     match value {
-        "keychain" => Ok((StoreChoice::Keychain, source)),
-        "file" => Ok((StoreChoice::File, source)),
-        "auto" => Ok((StoreChoice::Auto, source)),
-        other => {
-            let name = if flag.is_some() {
-                "--token-store"
-            } else {
-                "SSO_HELPER_TOKEN_STORE"
-            };
-            Err(Check::fail(
-                "keychain",
-                format!("{name} = {other} is not a token store"),
-                "use keychain, file or auto",
-            ))
-        }
+        "keychain" => Ok((StoreChoice::Keychain, source, chosen)),
+        "file" => Ok((StoreChoice::File, source, chosen)),
+        "auto" => Ok((StoreChoice::Auto, source, chosen)),
+        other => Err(Check::fail(
+            "keychain",
+            format!("{} = {other} is not a token store", chosen.setting()),
+            "use keychain, file or auto",
+        )),
     }
 }
 
+/// What asking the keychain gave.
+#[derive(Debug, Clone, Copy)]
+pub enum Probe<'e> {
+    /// It cannot be reached: `auto` goes to the file store, `keychain` fails.
+    Unreachable(&'e Error),
+    /// It was reached but would not give the session's token (a keyring that
+    /// stays locked, an access prompt denied): every call fails, whatever chose it.
+    Refused(&'e Error),
+    /// It was reached and, when there was a session to look up, gave its token or
+    /// said there is none.
+    Answers,
+}
+
 /// Whether the keychain answers, and which store holds the tokens. `probe` is
-/// `None` when the file store was chosen (the keychain is not asked).
+/// `None` when the file store was chosen (the keychain is not asked). Each fix
+/// names the setting that works after `chosen`.
 pub fn keychain_check(
     choice: StoreChoice,
     source: &str,
-    probe: Option<Result<(), &Error>>,
+    chosen: ChosenBy,
+    probe: Option<Probe<'_>>,
     cache_dir: &Path,
 ) -> Check {
     match (choice, probe) {
@@ -1173,24 +1206,33 @@ pub fn keychain_check(
                 cache_dir.display()
             ),
         ),
-        (_, Some(Ok(()))) => Check::ok(
+        (_, Some(Probe::Answers)) => Check::ok(
             "keychain",
             format!("the OS keychain answers; tokens are kept there ({source})"),
         ),
-        (StoreChoice::Keychain, Some(Err(e))) => Check::error(
+        (_, Some(Probe::Refused(e))) => Check::error(
+            Status::Fail,
+            "keychain",
+            &format!("the OS keychain is in use ({source}) but refuses to give the stored token: "),
+            e,
+        ),
+        (StoreChoice::Keychain, Some(Probe::Unreachable(e))) => Check::error(
             Status::Fail,
             "keychain",
             &format!("the keychain store is selected ({source}), but "),
             e,
         ),
-        (StoreChoice::Auto, Some(Err(e))) => Check::warn(
+        (StoreChoice::Auto, Some(Probe::Unreachable(e))) => Check::warn(
             "keychain",
             format!(
                 "no keychain ({e}): tokens go to the AWS CLI file cache in {}",
                 cache_dir.display()
             ),
-            "start or unlock a keychain (on Linux a Secret Service such as gnome-keyring), \
-             or set SSO_HELPER_TOKEN_STORE=file to choose the file store",
+            format!(
+                "start or unlock a keychain (on Linux a Secret Service such as gnome-keyring), \
+                 or choose the file store: {}",
+                chosen.use_file_store()
+            ),
         ),
     }
 }
@@ -2023,30 +2065,85 @@ credential_process = aws-vault export x
         assert_eq!(store_choice(None, None).unwrap().0, StoreChoice::Auto);
         assert_eq!(
             store_choice(Some("file"), Some("keychain")).unwrap(),
-            (StoreChoice::File, "--token-store file".into())
+            (
+                StoreChoice::File,
+                "--token-store file".into(),
+                ChosenBy::Flag
+            )
         );
         assert_eq!(
-            store_choice(None, Some("keychain")).unwrap().0,
-            StoreChoice::Keychain
+            store_choice(None, Some("keychain")).unwrap(),
+            (
+                StoreChoice::Keychain,
+                "SSO_HELPER_TOKEN_STORE=keychain".into(),
+                ChosenBy::Variable
+            )
         );
         let bad = store_choice(None, Some("vault")).unwrap_err();
         assert_eq!(bad.status, Status::Fail);
         assert!(bad.message.contains("SSO_HELPER_TOKEN_STORE = vault"));
+        let bad = store_choice(Some("vault"), Some("file")).unwrap_err();
+        assert!(bad.message.contains("--token-store = vault"));
 
         let dir = Path::new("/h/.aws/sso/cache");
-        let down = Error::Keychain {
-            action: "reach",
-            detail: "no bus".into(),
+        let down = |chosen| {
+            crate::keychain::fix_for(
+                Error::Keychain {
+                    action: "reach",
+                    detail: "no bus".into(),
+                    refused: false,
+                },
+                chosen,
+            )
         };
+        // The fix names the setting that works: the flag beats the variable.
+        for (chosen, source, fix) in [
+            (
+                ChosenBy::Flag,
+                "--token-store keychain",
+                "pass --token-store file instead",
+            ),
+            (
+                ChosenBy::Variable,
+                "SSO_HELPER_TOKEN_STORE=keychain",
+                "set SSO_HELPER_TOKEN_STORE=file",
+            ),
+        ] {
+            let e = down(chosen);
+            let c = keychain_check(
+                StoreChoice::Keychain,
+                source,
+                chosen,
+                Some(Probe::Unreachable(&e)),
+                dir,
+            );
+            assert_eq!(c.status, Status::Fail);
+            assert!(
+                c.message.contains("cannot reach the OS keychain: no bus"),
+                "{c:?}"
+            );
+            assert!(c.fix.as_deref().unwrap().contains(fix), "{c:?}");
+        }
+        let e = down(ChosenBy::Flag);
         let c = keychain_check(
             StoreChoice::Keychain,
             "--token-store keychain",
-            Some(Err(&down)),
+            ChosenBy::Flag,
+            Some(Probe::Unreachable(&e)),
             dir,
         );
-        assert_eq!(c.status, Status::Fail);
+        assert!(!c.fix.as_deref().unwrap().contains("SSO_HELPER_TOKEN_STORE"));
+        let e = down(ChosenBy::Default);
+        let c = keychain_check(
+            StoreChoice::Auto,
+            "auto, the default",
+            ChosenBy::Default,
+            Some(Probe::Unreachable(&e)),
+            dir,
+        );
+        assert_eq!(c.status, Status::Warn);
         assert!(
-            c.message.contains("cannot reach the OS keychain: no bus"),
+            c.message.contains("no keychain") && c.message.contains("/h/.aws/sso/cache"),
             "{c:?}"
         );
         assert!(
@@ -2055,22 +2152,37 @@ credential_process = aws-vault export x
                 .unwrap()
                 .contains("SSO_HELPER_TOKEN_STORE=file")
         );
+        // `--token-store auto`: only the flag can choose the file store.
         let c = keychain_check(
             StoreChoice::Auto,
-            "auto, the default",
-            Some(Err(&down)),
+            "--token-store auto",
+            ChosenBy::Flag,
+            Some(Probe::Unreachable(&e)),
             dir,
         );
-        assert_eq!(c.status, Status::Warn);
+        let fix = c.fix.unwrap();
         assert!(
-            c.message.contains("no keychain") && c.message.contains("/h/.aws/sso/cache"),
-            "{c:?}"
+            fix.contains("pass --token-store file") && !fix.contains("SSO_HELPER_TOKEN_STORE"),
+            "{fix}"
         );
         assert_eq!(
-            keychain_check(StoreChoice::Auto, "auto", Some(Ok(())), dir).status,
+            keychain_check(
+                StoreChoice::Auto,
+                "auto",
+                ChosenBy::Default,
+                Some(Probe::Answers),
+                dir
+            )
+            .status,
             Status::Ok
         );
-        let c = keychain_check(StoreChoice::File, "--token-store file", None, dir);
+        let c = keychain_check(
+            StoreChoice::File,
+            "--token-store file",
+            ChosenBy::Flag,
+            None,
+            dir,
+        );
         assert_eq!(c.status, Status::Ok);
         assert!(c.message.starts_with("file store selected"));
     }
@@ -2144,6 +2256,46 @@ credential_process = aws-vault export x
                 scopes: vec![],
                 grant_types: vec![],
             }),
+        }
+    }
+
+    /// A keychain that opens and then refuses the read (a keyring that stays
+    /// locked) fails whatever chose it — `auto` does not fall back on a refusal —
+    /// with the refusal and its fix, never "answers".
+    #[test]
+    fn a_keychain_that_refuses_the_read_fails() {
+        let dir = Path::new("/h/.aws/sso/cache");
+        for (choice, chosen, source) in [
+            (
+                StoreChoice::Keychain,
+                ChosenBy::Flag,
+                "--token-store keychain",
+            ),
+            (StoreChoice::Auto, ChosenBy::Default, "auto, the default"),
+        ] {
+            let refused = crate::keychain::fix_for(
+                crate::keychain::refusal(
+                    Platform::Linux,
+                    "unlock",
+                    "the unlock prompt was dismissed".into(),
+                ),
+                chosen,
+            );
+            let c = keychain_check(choice, source, chosen, Some(Probe::Refused(&refused)), dir);
+            assert_eq!(c.status, Status::Fail, "{c:?}");
+            assert!(
+                c.message.contains("refuses to give the stored token")
+                    && c.message
+                        .contains("cannot unlock the OS keychain: the unlock prompt was dismissed"),
+                "{c:?}"
+            );
+            let fix = c.fix.unwrap();
+            assert!(fix.contains("--token-store file"), "{fix}");
+            assert_eq!(
+                fix.contains("SSO_HELPER_TOKEN_STORE"),
+                chosen != ChosenBy::Flag,
+                "{fix}"
+            );
         }
     }
 

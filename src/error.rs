@@ -52,10 +52,13 @@ pub enum Error {
     },
     /// `doctor` found a failing check (its report says which).
     ChecksFailed,
-    /// The OS keychain could not be reached or used.
+    /// The OS keychain could not be reached or used. `refused`: it said no (a
+    /// keyring that stays locked, an access prompt denied or impossible), as
+    /// opposed to failing.
     Keychain {
         action: &'static str,
         detail: String,
+        refused: bool,
     },
     /// The failure another process recorded for the sign-in this one waited on.
     Shared { message: String, exit_code: u8 },
@@ -198,7 +201,7 @@ impl fmt::Display for Error {
                 source,
             } => write!(f, "cannot {action} {}: {source}", path.display()),
             Error::ChecksFailed => write!(f, "some checks failed"),
-            Error::Keychain { action, detail } => {
+            Error::Keychain { action, detail, .. } => {
                 write!(f, "cannot {action} the OS keychain: {detail}")
             }
             Error::Environment { message, .. }

@@ -225,7 +225,9 @@ struct SessionStatusJson<'a> {
 }
 
 /// `status`: per session, where its token is kept, until when, refreshable or not;
-/// per role of the config's profiles, the cached credentials' time left.
+/// per role of the config's profiles, the cached credentials' time left. A store
+/// that will not answer (a keychain that stays locked) is the command's error, not
+/// a report of nothing stored.
 pub fn status(session: &Session<'_>, json: bool) -> Result<String> {
     let store = session.store()?;
     let now = session.ctx.now();
@@ -233,7 +235,7 @@ pub fn status(session: &Session<'_>, json: bool) -> Result<String> {
     let cli_store = FileStore::new(&session.aws);
     let mut out = Vec::new();
     for sso in &sessions {
-        let (token, source) = match store.load_token(sso) {
+        let (token, source) = match store.try_load_token(sso)? {
             Some(t) => (Some(t), Some(store.name())),
             None if store.name() != "file" => match cli_store.load_token(sso) {
                 Some(t) => (Some(t), Some("aws-cli")),
@@ -265,8 +267,8 @@ pub fn status(session: &Session<'_>, json: bool) -> Result<String> {
             .role_keys(sso)
             .into_iter()
             .map(|(profile, key)| {
-                let creds = store.load_role_credentials(&key);
-                RoleJson {
+                let creds = store.try_load_role_credentials(&key)?;
+                Ok(RoleJson {
                     profile,
                     account_id: key.account_id,
                     role_name: key.role_name,
@@ -278,9 +280,9 @@ pub fn status(session: &Session<'_>, json: bool) -> Result<String> {
                     fresh: creds
                         .as_ref()
                         .is_some_and(|c| c.expiration - now >= MIN_LIFETIME),
-                }
+                })
             })
-            .collect();
+            .collect::<Result<_>>()?;
         out.push(SessionStatusJson {
             session: SessionJson::of(sso),
             token: token_json,

@@ -37,7 +37,7 @@ use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::platform::Platform;
 use crate::portal::RoleCredentials;
-use crate::store::{RegistrationFile, RoleFile, RoleKey, Store, TokenFile, sha1_hex};
+use crate::store::{ChosenBy, RegistrationFile, RoleFile, RoleKey, Store, TokenFile, sha1_hex};
 use crate::token::{Registration, Token};
 
 const SERVICE: &str = "sso-helper";
@@ -47,6 +47,9 @@ const SERVICE: &str = "sso-helper";
 pub struct KeychainStore {
     backend: platform::Backend,
     limit: EntryLimit,
+    /// What chose this store: every error's fix names the setting that switches
+    /// to the file store ([`fix_for`]).
+    chosen: ChosenBy,
 }
 
 impl KeychainStore {
@@ -55,25 +58,32 @@ impl KeychainStore {
     /// fails when no service is running); the macOS Keychain and the Windows
     /// Credential Manager are always there.
     ///
+    /// `chosen` is what chose the keychain, for the fixes its errors suggest.
+    ///
     /// # Errors
     /// [`Error::Keychain`] naming why the keychain cannot be reached.
-    pub fn open(ctx: &Context) -> Result<KeychainStore> {
+    pub fn open(ctx: &Context, chosen: ChosenBy) -> Result<KeychainStore> {
         if let Some(why) = no_session_bus(ctx) {
-            return Err(Error::Keychain {
-                action: "reach",
-                detail: why,
-            });
+            return Err(fix_for(
+                Error::Keychain {
+                    action: "reach",
+                    detail: why,
+                    refused: false,
+                },
+                chosen,
+            ));
         }
         Ok(KeychainStore {
-            backend: platform::Backend::open()?,
+            backend: platform::Backend::open().map_err(|e| fix_for(e, chosen))?,
             limit: entry_limit(Platform::current()),
+            chosen,
         })
     }
 
     /// The entry's text: `None` when it is absent or not ours (not text, or its
     /// parts do not add up); an error when the keychain would not answer.
     fn text(&self, user: &str) -> Result<Option<String>> {
-        read_entry(&self.backend, user)
+        read_entry(&self.backend, user).map_err(|e| fix_for(e, self.chosen))
     }
 
     /// An entry's JSON: a corrupt or foreign one is a miss.
@@ -85,11 +95,15 @@ impl KeychainStore {
 
     fn write<T: Serialize>(&self, user: &str, value: &T) -> Result<()> {
         let text = serde_json::to_string(value).expect("plain data serializes");
-        write_entry(&self.backend, self.limit, user, &text)
+        self.write_text(user, &text)
+    }
+
+    fn write_text(&self, user: &str, text: &str) -> Result<()> {
+        write_entry(&self.backend, self.limit, user, text).map_err(|e| fix_for(e, self.chosen))
     }
 
     fn delete(&self, user: &str) -> Result<()> {
-        delete_entry(&self.backend, self.limit, user)
+        delete_entry(&self.backend, self.limit, user).map_err(|e| fix_for(e, self.chosen))
     }
 }
 
@@ -173,12 +187,7 @@ impl Store for KeychainStore {
         let registration = bare.registration.take();
         self.write(&token_user(session), &TokenFile::from_token(&bare))?;
         match refresh {
-            Some(r) => write_entry(
-                &self.backend,
-                self.limit,
-                &refresh_user(session),
-                r.expose(),
-            )?,
+            Some(r) => self.write_text(&refresh_user(session), r.expose())?,
             None => self.delete(&refresh_user(session))?,
         }
         if let Some(reg) = registration {
@@ -372,6 +381,7 @@ fn write_entry(entries: &impl Entries, limit: EntryLimit, user: &str, value: &st
             "a value of {} characters is too long even split across {MAX_PARTS} entries",
             value.chars().count()
         ),
+        refused: false,
     })?;
     let known = stored_parts(entries, user)?;
     for (i, text) in texts.iter().enumerate().skip(1) {
@@ -528,9 +538,9 @@ pub(crate) fn refusal_detail(platform: Platform, code: Option<i64>) -> String {
 }
 
 /// What to do about a refusal: allow the prompt, or keep tokens in the AWS CLI's
-/// file cache instead — both ways of choosing it are named, since either may be
-/// the one in use.
-pub(crate) fn refusal_hint(platform: Platform) -> String {
+/// file cache instead, chosen the way that works after `chosen` (both ways when
+/// either does).
+pub(crate) fn refusal_hint(platform: Platform, chosen: ChosenBy) -> String {
     let first = match platform {
         Platform::MacOs => {
             "allow sso-helper when macOS asks (Always Allow; a binary you built yourself is \
@@ -541,14 +551,54 @@ pub(crate) fn refusal_hint(platform: Platform) -> String {
     };
     format!(
         "{first}, or where no prompt can be answered keep tokens in the AWS CLI's file cache: \
-         set SSO_HELPER_TOKEN_STORE=file or pass --token-store file"
+         {}",
+        chosen.use_file_store()
     )
 }
 
 /// The error for a refused keychain call: [`Error::Keychain`] with the refusal's
-/// hint.
+/// hint (as if nothing chose the store; [`fix_for`] makes it exact).
 pub(crate) fn refusal(platform: Platform, action: &'static str, detail: String) -> Error {
-    Error::Keychain { action, detail }.hinted(None, refusal_hint(platform))
+    Error::Keychain {
+        action,
+        detail,
+        refused: true,
+    }
+    .hinted(None, refusal_hint(platform, ChosenBy::Default))
+}
+
+/// A keychain error with the fix for what chose the store: a refusal's
+/// (allow the prompt) or a failure's (start the keychain), each naming the
+/// setting that switches to the file store. Applying it again gives the same;
+/// other errors pass as they are.
+pub(crate) fn fix_for(e: Error, chosen: ChosenBy) -> Error {
+    let hint = |refused: bool| {
+        if refused {
+            refusal_hint(Platform::current(), chosen)
+        } else {
+            format!(
+                "unlock or start the keychain (on Linux a Secret Service such as gnome-keyring), \
+                 or {} to use the AWS CLI's file cache",
+                chosen.use_file_store()
+            )
+        }
+    };
+    let refused = match &e {
+        Error::Keychain { refused, .. } => *refused,
+        Error::Hinted { error, .. } => match **error {
+            Error::Keychain { refused, .. } => refused,
+            _ => return e,
+        },
+        _ => return e,
+    };
+    match e {
+        Error::Hinted { error, context, .. } => Error::Hinted {
+            error,
+            context,
+            hint: hint(refused),
+        },
+        e => e.hinted(None, hint(refused)),
+    }
 }
 
 /// An entry's bytes as text. keyring stores a password as UTF-16LE on Windows
@@ -628,7 +678,11 @@ mod platform {
         };
         match fault {
             Fault::Denied => super::refusal(Platform::Linux, action, detail),
-            _ => Error::Keychain { action, detail },
+            _ => Error::Keychain {
+                action,
+                detail,
+                refused: false,
+            },
         }
     }
 
@@ -783,7 +837,11 @@ mod platform {
             }
             _ => "unexpected keychain error".into(),
         };
-        Error::Keychain { action, detail }
+        Error::Keychain {
+            action,
+            detail,
+            refused: false,
+        }
     }
 
     impl Backend {
@@ -832,6 +890,7 @@ mod platform {
             Err(Error::Keychain {
                 action: "reach",
                 detail: "this platform has no keychain sso-helper can use".into(),
+                refused: false,
             })
         }
     }
@@ -1205,7 +1264,55 @@ mod tests {
             "names the usual cause"
         );
         assert!(refusal_detail(Platform::Windows, Some(1312)).contains("logon session"));
-        assert!(refusal_hint(Platform::MacOs).contains("rebuild"));
+        assert!(refusal_hint(Platform::MacOs, ChosenBy::Default).contains("rebuild"));
+    }
+
+    /// Every keychain error's fix names a setting that switches to the file store
+    /// from where the user is: after `--token-store keychain` only the flag does
+    /// (it beats the variable), otherwise either.
+    #[test]
+    fn fixes_name_the_setting_that_chose_the_store() {
+        let failed = || Error::Keychain {
+            action: "reach",
+            detail: "no bus".into(),
+            refused: false,
+        };
+        let refused = || refusal(Platform::current(), "read", "locked".into());
+        for e in [failed, refused] {
+            let flag = fix_for(e(), ChosenBy::Flag).hint().unwrap();
+            assert!(
+                flag.contains("pass --token-store file")
+                    && !flag.contains("SSO_HELPER_TOKEN_STORE"),
+                "{flag}"
+            );
+            for chosen in [ChosenBy::Variable, ChosenBy::Default] {
+                let hint = fix_for(e(), chosen).hint().unwrap();
+                assert!(
+                    hint.contains("set SSO_HELPER_TOKEN_STORE=file")
+                        && hint.contains("--token-store file"),
+                    "{hint}"
+                );
+            }
+            // The message stays what it was; only the fix changes.
+            assert_eq!(fix_for(e(), ChosenBy::Flag).to_string(), e().to_string());
+        }
+        // A refusal keeps its own remedy (allow the prompt, unlock the keyring).
+        assert_eq!(
+            fix_for(refused(), ChosenBy::Flag).hint(),
+            Some(refusal_hint(Platform::current(), ChosenBy::Flag))
+        );
+        // Applied twice (a failure passed up through another store call), a
+        // fix stays the same kind of fix.
+        for e in [failed, refused] {
+            let once = fix_for(e(), ChosenBy::Flag).hint();
+            assert_eq!(
+                fix_for(fix_for(e(), ChosenBy::Flag), ChosenBy::Flag).hint(),
+                once
+            );
+        }
+        // Errors that are not the keychain's pass as they are.
+        let usage = fix_for(Error::Usage("x".into()), ChosenBy::Flag);
+        assert!(matches!(usage, Error::Usage(_)));
     }
 
     #[test]

@@ -97,7 +97,7 @@ fn registration(
     let now = ctx.now();
     if !fresh
         && let Some(reg) = store
-            .load_registration(session)
+            .try_load_registration(session)?
             .filter(|r| r.fits(flow, now))
     {
         ctx.debug(|| "reusing the stored client registration".into());

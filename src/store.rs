@@ -35,12 +35,13 @@ pub struct RoleKey {
 /// The storage behind the credentials flow: the AWS CLI's files ([`FileStore`]) or
 /// the OS keychain (`keychain::KeychainStore`).
 ///
-/// Reading has two forms. `try_load_*` is for the credentials flow: a value that
-/// is absent, corrupt or foreign is `Ok(None)`, a miss; an error means the store
-/// would not answer (a keychain that is locked, or whose access prompt was denied
-/// or cannot be shown), which stops the call instead of starting a sign-in that
-/// could not be stored either. `load_*` is for reports (`status`, `doctor`): any
-/// problem is a miss. The file store never fails a read.
+/// A read is `Ok(None)` when the value is absent, corrupt or foreign — a miss; an
+/// error means the store would not answer (a keychain that is locked, or whose
+/// access prompt was denied or cannot be shown). Every caller, reports included,
+/// sees that error: a refusal read as a miss would start a sign-in that could not
+/// be stored either, or have `status` and `doctor` say "no token" and send the
+/// user to a command that fails. The file store never fails a read, and says so
+/// in its own infallible `load_*` methods.
 pub trait Store {
     /// How `status`/`doctor` and messages name it.
     fn name(&self) -> &'static str;
@@ -54,18 +55,45 @@ pub trait Store {
     fn save_role_credentials(&self, key: &RoleKey, creds: &RoleCredentials) -> Result<()>;
     fn delete_registration(&self, session: &SsoSession) -> Result<()>;
     fn delete_role_credentials(&self, key: &RoleKey) -> Result<()>;
+}
 
-    /// [`Store::try_load_token`], with an unanswered read a miss too.
-    fn load_token(&self, session: &SsoSession) -> Option<Token> {
-        self.try_load_token(session).ok().flatten()
+/// What chose the token store: `--token-store`, else `SSO_HELPER_TOKEN_STORE`,
+/// else nothing (`auto`). A fix that switches stores must name a setting that
+/// works: the flag beats the variable, so when the flag chose, setting the
+/// variable changes nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChosenBy {
+    Flag,
+    Variable,
+    Default,
+}
+
+impl ChosenBy {
+    /// The store asked for (`auto` when nothing asks) and what asked for it.
+    pub fn resolve<'a>(flag: Option<&'a str>, variable: Option<&'a str>) -> (&'a str, ChosenBy) {
+        match (flag, variable) {
+            (Some(v), _) => (v, ChosenBy::Flag),
+            (None, Some(v)) => (v, ChosenBy::Variable),
+            (None, None) => ("auto", ChosenBy::Default),
+        }
     }
-    /// [`Store::try_load_registration`], with an unanswered read a miss too.
-    fn load_registration(&self, session: &SsoSession) -> Option<Registration> {
-        self.try_load_registration(session).ok().flatten()
+
+    /// The setting's name, for messages about its value.
+    pub fn setting(self) -> &'static str {
+        match self {
+            ChosenBy::Flag => "--token-store",
+            ChosenBy::Variable | ChosenBy::Default => "SSO_HELPER_TOKEN_STORE",
+        }
     }
-    /// [`Store::try_load_role_credentials`], with an unanswered read a miss too.
-    fn load_role_credentials(&self, key: &RoleKey) -> Option<RoleCredentials> {
-        self.try_load_role_credentials(key).ok().flatten()
+
+    /// How to choose the file store instead, as the user types it.
+    pub fn use_file_store(self) -> &'static str {
+        match self {
+            ChosenBy::Flag => "pass --token-store file instead",
+            ChosenBy::Variable | ChosenBy::Default => {
+                "set SSO_HELPER_TOKEN_STORE=file or pass --token-store file"
+            }
+        }
     }
 }
 
@@ -96,6 +124,20 @@ impl FileStore {
     pub fn role_path(&self, key: &RoleKey) -> PathBuf {
         self.cli_cache
             .join(format!("{}.json", sha1_hex(&role_key(key))))
+    }
+
+    /// The session's token: `None` when absent, corrupt or for another start URL.
+    pub fn load_token(&self, session: &SsoSession) -> Option<Token> {
+        read_json::<TokenFile>(&self.token_path(session)).and_then(|t| t.into_token(session))
+    }
+
+    pub fn load_registration(&self, session: &SsoSession) -> Option<Registration> {
+        read_json::<RegistrationFile>(&self.registration_path(session))
+            .and_then(RegistrationFile::into_registration)
+    }
+
+    pub fn load_role_credentials(&self, key: &RoleKey) -> Option<RoleCredentials> {
+        read_json::<RoleFile>(&self.role_path(key)).and_then(|f| f.into_credentials(key))
     }
 }
 
@@ -280,7 +322,7 @@ impl Store for FileStore {
     }
 
     fn try_load_token(&self, session: &SsoSession) -> Result<Option<Token>> {
-        Ok(read_json::<TokenFile>(&self.token_path(session)).and_then(|t| t.into_token(session)))
+        Ok(self.load_token(session))
     }
 
     fn save_token(&self, session: &SsoSession, token: &Token) -> Result<()> {
@@ -292,10 +334,7 @@ impl Store for FileStore {
     }
 
     fn try_load_registration(&self, session: &SsoSession) -> Result<Option<Registration>> {
-        Ok(
-            read_json::<RegistrationFile>(&self.registration_path(session))
-                .and_then(RegistrationFile::into_registration),
-        )
+        Ok(self.load_registration(session))
     }
 
     fn save_registration(&self, session: &SsoSession, reg: &Registration) -> Result<()> {
@@ -306,7 +345,7 @@ impl Store for FileStore {
     }
 
     fn try_load_role_credentials(&self, key: &RoleKey) -> Result<Option<RoleCredentials>> {
-        Ok(read_json::<RoleFile>(&self.role_path(key)).and_then(|f| f.into_credentials(key)))
+        Ok(self.load_role_credentials(key))
     }
 
     fn save_role_credentials(&self, key: &RoleKey, creds: &RoleCredentials) -> Result<()> {
@@ -774,6 +813,35 @@ mod tests {
         ] {
             assert_eq!(temp_writer(other), None, "{other}");
         }
+    }
+
+    /// The flag beats the variable: a fix after `--token-store` names the flag
+    /// alone, since setting the variable would change nothing.
+    #[test]
+    fn the_setting_that_chose_the_store_is_the_one_a_fix_names() {
+        assert_eq!(
+            ChosenBy::resolve(Some("keychain"), Some("file")),
+            ("keychain", ChosenBy::Flag)
+        );
+        assert_eq!(
+            ChosenBy::resolve(None, Some("keychain")),
+            ("keychain", ChosenBy::Variable)
+        );
+        assert_eq!(ChosenBy::resolve(None, None), ("auto", ChosenBy::Default));
+        assert_eq!(
+            ChosenBy::Flag.use_file_store(),
+            "pass --token-store file instead"
+        );
+        for either in [ChosenBy::Variable, ChosenBy::Default] {
+            assert!(
+                either
+                    .use_file_store()
+                    .contains("SSO_HELPER_TOKEN_STORE=file")
+            );
+            assert!(either.use_file_store().contains("--token-store file"));
+        }
+        assert_eq!(ChosenBy::Flag.setting(), "--token-store");
+        assert_eq!(ChosenBy::Variable.setting(), "SSO_HELPER_TOKEN_STORE");
     }
 
     #[test]

@@ -348,19 +348,35 @@ fn keychain_store_without_a_keychain_fails() {
     let run = doctor(&env, &["--profile", "dev", "--token-store", "keychain"]);
     assert_eq!(run.code, 1, "{}", run.stdout);
     let keychain = check(&run.stdout, "keychain")[0];
+    // The flag chose the keychain, and beats the variable: the fix is the flag.
     assert!(
         keychain.starts_with("fail")
             && keychain.contains("the keychain store is selected (--token-store keychain)")
-            && keychain.contains("SSO_HELPER_TOKEN_STORE=file"),
+            && keychain.contains("pass --token-store file instead")
+            && !keychain.contains("SSO_HELPER_TOKEN_STORE"),
         "{keychain}"
     );
     assert_status(&run, "token", "skip");
-    // auto falls back: a warning, not a failure.
+    // Chosen by the variable, setting the variable works.
+    let mut by_variable = TestEnv::new();
+    by_variable.standard_config();
+    by_variable.set("SSO_HELPER_TOKEN_STORE", "keychain");
+    let run = doctor(&by_variable, &["--profile", "dev"]);
+    let keychain = check(&run.stdout, "keychain")[0];
+    assert!(
+        keychain.starts_with("fail") && keychain.contains("set SSO_HELPER_TOKEN_STORE=file"),
+        "{keychain}"
+    );
+    // auto falls back: a warning, not a failure; silenced by the flag, which
+    // chose auto.
     let run = doctor(&env, &["--profile", "dev", "--token-store", "auto"]);
     assert_eq!(run.code, 0, "{}", run.stdout);
     let keychain = check(&run.stdout, "keychain")[0];
     assert!(
-        keychain.starts_with("warn") && keychain.contains("no keychain"),
+        keychain.starts_with("warn")
+            && keychain.contains("no keychain")
+            && keychain.contains("pass --token-store file instead")
+            && !keychain.contains("SSO_HELPER_TOKEN_STORE"),
         "{keychain}"
     );
     assert!(

@@ -232,3 +232,109 @@ fn a_warm_keychain_call_sends_four_dbus_messages() {
     });
     assert_eq!(calls.len(), 4, "{calls:?}");
 }
+
+/// A keychain that opens but stays locked (its unlock prompt cannot be answered)
+/// is reported as refusing, by `status` and `doctor` as by the credentials
+/// command — never as "no token", whose fix (`sso-helper login`) would fail the
+/// same way.
+#[test]
+fn a_locked_keychain_is_a_refusal_in_reports_too() {
+    let (env, service) = keychain_env("keychain");
+    env.run(&["login", "--profile", "dev-sso"]).ok();
+    env.run(&["--profile", "dev-sso"]).json();
+    service.lock();
+    let refusal = [
+        "cannot unlock the OS keychain",
+        "unlock the keyring when asked",
+        "SSO_HELPER_TOKEN_STORE=file",
+    ];
+    env.run(&["--profile", "dev-sso"]).fails(1, &refusal);
+    for args in [&["status"][..], &["status", "--json"]] {
+        let run = env.run(args);
+        run.fails(1, &refusal);
+        assert!(!run.stderr.contains("sso-helper login"), "{}", run.stderr);
+    }
+    let run = env.run(&["doctor", "--profile", "dev-sso"]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    let keychain = line_of(&run.stdout, "keychain");
+    assert!(
+        keychain.starts_with("fail")
+            && keychain.contains("refuses to give the stored token")
+            && keychain.contains("cannot unlock the OS keychain")
+            && keychain.contains("→ fix: unlock the keyring when asked")
+            && keychain.contains("SSO_HELPER_TOKEN_STORE=file"),
+        "{}",
+        run.stdout
+    );
+    let token = line_of(&run.stdout, "token");
+    assert!(
+        token.starts_with("skip") && token.contains("could not be read"),
+        "{}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains("sso-helper login"), "{}", run.stdout);
+    // `auto` reaches the same keychain: it does not fall back on a refusal, and
+    // neither does its report.
+    let mut env = env;
+    env.set("SSO_HELPER_TOKEN_STORE", "auto");
+    env.run(&["status"]).fails(1, &refusal);
+    let run = env.run(&["doctor", "--profile", "dev-sso"]);
+    assert!(
+        line_of(&run.stdout, "keychain").starts_with("fail"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(env.standin.count(Op::StartDeviceAuthorization), 1);
+}
+
+/// With `--token-store keychain` on the command line the variable changes
+/// nothing: every fix names the flag, for every command, whatever the variable says.
+#[test]
+fn fixes_for_a_refusing_keychain_name_the_flag_when_the_flag_chose_it() {
+    let (mut env, service) = keychain_env("keychain");
+    env.run(&["login", "--profile", "dev-sso"]).ok();
+    service.lock();
+    env.set("SSO_HELPER_TOKEN_STORE", "auto");
+    let flag = ["--token-store", "keychain"];
+    for args in [
+        &["--profile", "dev-sso"][..],
+        &["status"],
+        &["login", "--profile", "dev-sso"],
+        &["logout", "--profile", "dev-sso"],
+        &["list", "--profile", "dev-sso"],
+    ] {
+        let mut all = args.to_vec();
+        all.extend(flag);
+        let run = env.run(&all);
+        run.fails(1, &["OS keychain", "pass --token-store file instead"]);
+        assert!(
+            !run.stderr.contains("SSO_HELPER_TOKEN_STORE"),
+            "{all:?}: {}",
+            run.stderr
+        );
+    }
+    let run = env.run(&[
+        "doctor",
+        "--profile",
+        "dev-sso",
+        "--token-store",
+        "keychain",
+    ]);
+    let keychain = line_of(&run.stdout, "keychain");
+    assert!(
+        keychain.starts_with("fail")
+            && keychain.contains("pass --token-store file instead")
+            && !keychain.contains("SSO_HELPER_TOKEN_STORE"),
+        "{}",
+        run.stdout
+    );
+}
+
+/// The first line of check `name` in a doctor report.
+#[track_caller]
+fn line_of<'a>(report: &'a str, name: &str) -> &'a str {
+    report
+        .lines()
+        .find(|l| l.split_whitespace().nth(1) == Some(name))
+        .unwrap_or_else(|| panic!("no `{name}` line in:\n{report}"))
+}

@@ -415,6 +415,31 @@ impl SecretService {
     }
 }
 
+impl SecretService {
+    /// Locks the keyring sso-helper's entries are in (`Service.Lock` on the
+    /// default collection), as a screen lock or a timeout would: reading an
+    /// entry then needs an unlock prompt, which no test can answer.
+    #[track_caller]
+    pub fn lock(&self) {
+        let out = Command::new("dbus-send")
+            .args([
+                &format!("--bus={}", self.address),
+                "--print-reply",
+                "--dest=org.freedesktop.secrets",
+                "/org/freedesktop/secrets",
+                "org.freedesktop.Secret.Service.Lock",
+                "array:objpath:/org/freedesktop/secrets/aliases/default",
+            ])
+            .output()
+            .expect("dbus-send (apt-get install dbus) — .ci/run installs it");
+        assert!(
+            out.status.success(),
+            "Service.Lock failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
 impl Drop for SecretService {
     fn drop(&mut self) {
         let _ = self.bus.kill();
