@@ -192,25 +192,38 @@ impl<'c> Session<'c> {
             );
         } else {
             eprintln!(
-                "sso-helper: the token for {} could not be stored ({e}); this call goes on, the next one signs in again",
-                session.describe()
+                "{}",
+                not_kept(
+                    &format!("the token for {} could not be stored", session.describe()),
+                    &e,
+                    "this call goes on, the next one signs in again",
+                )
             );
         }
         Ok(())
     }
 
-    /// Says once (per home directory) that `auto` fell back to the file store.
+    /// Says once (per home directory) that `auto` fell back to the file store:
+    /// a marker file remembers it was said. When the marker cannot be written
+    /// the same line says so, since it will be said again.
     fn notice_file_fallback(&self, why: &Error, chosen: ChosenBy) {
         let marker = self.aws.join("sso-helper").join("file-store-notice");
         if marker.exists() {
             return;
         }
-        eprintln!(
+        let remembered = crate::store::write_json(&marker, &"the file store is in use");
+        let mut line = format!(
             "sso-helper: no OS keychain answered ({why}); tokens are kept in the AWS CLI's cache in {} instead ({} to silence this)",
             self.aws.join("sso").join("cache").display(),
             chosen.use_file_store()
         );
-        let _ = crate::store::write_json(&marker, &"the file store is in use");
+        if let Err(e) = remembered {
+            line.push_str(&format!(
+                "; this notice comes again on every call, as {e}{}",
+                e.hint().map(|h| format!(" ({h})")).unwrap_or_default()
+            ));
+        }
+        eprintln!("{}", line.replace(['\n', '\r'], " "));
     }
 
     /// The endpoint for `session`. The profile's own overrides (`endpoint_url`,
@@ -536,13 +549,48 @@ impl<'c> Session<'c> {
             other => other,
         }
         .map_err(|e| self.role_error(e, target))?;
-        store.save_role_credentials(&key, &creds)?;
-        if let Err(e) = RoleIndex::new(&self.aws).add(&key) {
-            // The credentials are good; only a later logout would miss them.
-            ctx.debug(|| format!("could not record the cached role: {e}"));
-        }
+        self.keep_role_credentials(store, &key, &creds);
         Ok(creds)
     }
+
+    /// Caches role credentials just fetched and records them for `logout`. Neither
+    /// is needed for this call, which has its credentials: a store that will not
+    /// take them is said on stderr in one line (why, and what follows), and the
+    /// call goes on.
+    fn keep_role_credentials(&self, store: &dyn Store, key: &RoleKey, creds: &RoleCredentials) {
+        let role = format!("{} in {}", key.role_name, key.account_id);
+        if let Err(e) = store.save_role_credentials(key, creds) {
+            eprintln!(
+                "{}",
+                not_kept(
+                    &format!("the credentials of role {role} could not be cached"),
+                    &e,
+                    "this call goes on, the next one fetches them again",
+                )
+            );
+            return;
+        }
+        if let Err(e) = RoleIndex::new(&self.aws).add(key) {
+            eprintln!(
+                "{}",
+                not_kept(
+                    &format!(
+                        "the cached credentials of role {role} could not be recorded for logout"
+                    ),
+                    &e,
+                    "`sso-helper logout` deletes them only while a profile names that role",
+                )
+            );
+        }
+    }
+}
+
+/// The line that says something of this call's could not be kept: `what`, the
+/// error and its fix, and what follows for the next call. One line whatever the
+/// error's text holds.
+fn not_kept(what: &str, e: &Error, then: &str) -> String {
+    let fix = e.hint().map(|h| format!("; {h}")).unwrap_or_default();
+    format!("sso-helper: {what} ({e}{fix}); {then}").replace(['\n', '\r'], " ")
 }
 
 impl Session<'_> {

@@ -3,7 +3,10 @@
 //! what to do next and `exit_code()` maps it to SPEC §6's exit codes.
 
 use std::fmt;
-use std::path::PathBuf;
+use std::io::ErrorKind;
+use std::path::{Path, PathBuf};
+
+use crate::platform::Platform;
 
 #[derive(Debug)]
 #[non_exhaustive]
@@ -119,6 +122,11 @@ impl Error {
                 "check the network, HTTPS_PROXY/NO_PROXY and any AWS_ENDPOINT_URL_* settings"
                     .into(),
             ),
+            Error::Io {
+                action,
+                path,
+                source,
+            } => io_hint(Platform::current(), action, path, source),
             _ => None,
         }
     }
@@ -242,6 +250,74 @@ pub fn printable(s: &str, max: usize) -> String {
     out
 }
 
+/// The file actions of [`Error::Io`] that change something on disk, and those that
+/// only look; any other action (writing to standard output, listening on a port,
+/// waiting for a program) is not about a file and gets no hint here.
+const WRITES: [&str; 7] = [
+    "write",
+    "create directory",
+    "create the directory",
+    "delete",
+    "write the backup",
+    "open lock file",
+    "lock",
+];
+const READS: [&str; 3] = ["read", "resolve", "read the permissions of"];
+
+/// What to do when `action` on `path` failed with `source` on `platform`, by the
+/// kind of failure: move aside the file in the way, free the file another
+/// program holds open, check the permissions, free disk space. Every failed
+/// write gets one; a failed read when there is something to say.
+pub(crate) fn io_hint(
+    platform: Platform,
+    action: &str,
+    path: &Path,
+    source: &std::io::Error,
+) -> Option<String> {
+    let writes = WRITES.contains(&action);
+    if !writes && !READS.contains(&action) {
+        return None;
+    }
+    let dir = path.parent().unwrap_or(path).display();
+    let held_open = platform == Platform::Windows
+        && (source.kind() == ErrorKind::PermissionDenied
+            || matches!(source.raw_os_error(), Some(5 | 32 | 33)));
+    Some(match source.kind() {
+        _ if held_open => format!(
+            "another program may hold {} open (the AWS CLI, an antivirus or a search indexer): \
+             close it or wait for it and try again; if it persists, check that you may {} it",
+            path.display(),
+            if writes { "change" } else { "read" }
+        ),
+        ErrorKind::NotADirectory => format!(
+            "a file stands where a directory on the way to {} should be: move that file aside and \
+             try again",
+            path.display()
+        ),
+        ErrorKind::AlreadyExists if action.ends_with("directory") => format!(
+            "{} is a file, where a directory should be: move it aside and try again",
+            path.display()
+        ),
+        ErrorKind::IsADirectory => format!(
+            "{} is a directory, where a file should be: move it aside and try again",
+            path.display()
+        ),
+        ErrorKind::PermissionDenied if writes => {
+            format!("check that you own {dir} and may write to it, and that its files are yours")
+        }
+        ErrorKind::PermissionDenied => format!("check that you may read {}", path.display()),
+        ErrorKind::StorageFull => "the disk is full: free some space and try again".into(),
+        ErrorKind::QuotaExceeded => {
+            "your disk quota is used up: free some space and try again".into()
+        }
+        ErrorKind::ReadOnlyFilesystem => {
+            format!("{dir} is on a read-only file system: make it writable and try again")
+        }
+        _ if writes => format!("check that {dir} is a directory you may write to"),
+        _ => return None,
+    })
+}
+
 /// The single line `main` prints on failure.
 pub fn one_line(err: &Error) -> String {
     let mut line = format!("sso-helper: {err}");
@@ -255,6 +331,70 @@ pub fn one_line(err: &Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every failed write says what to do, by the kind of failure; what is not a
+    /// file (standard output, a port) gets no file advice.
+    #[test]
+    fn failed_writes_say_what_to_do() {
+        use std::io::Error as IoError;
+        let path = Path::new("/h/.aws/cli/cache/abc.json");
+        let hint = |platform, action, e: IoError| io_hint(platform, action, path, &e);
+        let linux = Platform::Linux;
+        let not_dir = hint(linux, "create directory", ErrorKind::NotADirectory.into()).unwrap();
+        assert!(not_dir.contains("move that file aside"), "{not_dir}");
+        let file = hint(linux, "create directory", ErrorKind::AlreadyExists.into()).unwrap();
+        assert!(file.contains("is a file, where a directory"), "{file}");
+        let denied = hint(linux, "write", ErrorKind::PermissionDenied.into()).unwrap();
+        assert!(
+            denied.contains("/h/.aws/cli/cache") && denied.contains("may write"),
+            "{denied}"
+        );
+        assert!(
+            hint(linux, "write", ErrorKind::StorageFull.into())
+                .unwrap()
+                .contains("free some space")
+        );
+        assert!(
+            hint(linux, "write", ErrorKind::ReadOnlyFilesystem.into())
+                .unwrap()
+                .contains("read-only")
+        );
+        // Windows: "Access denied." (5) or a sharing violation (32) after the
+        // rename's retries is another program holding the file open.
+        for code in [5, 32] {
+            let held = hint(Platform::Windows, "write", IoError::from_raw_os_error(code)).unwrap();
+            assert!(
+                held.contains("another program may hold") && held.contains("abc.json"),
+                "{held}"
+            );
+        }
+        // Any other failed write still says where to look.
+        assert!(hint(linux, "delete", IoError::other("odd")).is_some());
+        // A read only when there is something to say; no file advice elsewhere.
+        assert_eq!(hint(linux, "read", ErrorKind::InvalidData.into()), None);
+        assert!(hint(linux, "read", ErrorKind::PermissionDenied.into()).is_some());
+        assert_eq!(
+            hint(linux, "write to", ErrorKind::BrokenPipe.into()),
+            None,
+            "standard output"
+        );
+        assert_eq!(
+            hint(linux, "listen on", ErrorKind::PermissionDenied.into()),
+            None
+        );
+        // The line main prints: the error, then its fix.
+        let e = Error::Io {
+            action: "create directory",
+            path: "/h/.aws/cli/cache".into(),
+            source: ErrorKind::NotADirectory.into(),
+        };
+        let line = one_line(&e);
+        assert!(
+            line.starts_with("sso-helper: cannot create directory /h/.aws/cli/cache: ")
+                && line.contains("; a file stands where a directory"),
+            "{line}"
+        );
+    }
 
     #[test]
     fn service_words_reach_the_terminal_without_controls() {

@@ -753,3 +753,74 @@ fn an_unknown_certificate_issuer_names_the_ca_bundle_settings() {
     env.run(&["--profile", "dev-sso"])
         .fails(1, &["UnknownIssuer", "AWS_CA_BUNDLE = ", "test-ca.pem"]);
 }
+
+/// Credentials just fetched are printed even when they cannot be cached: one
+/// stderr line says so, why (naming the file and what to do) and that the next
+/// call fetches again — which it does, with the stored token.
+#[test]
+fn credentials_that_cannot_be_cached_are_still_served() {
+    let env = TestEnv::new();
+    env.standard_config();
+    // A file where the AWS CLI's cache directory should be.
+    std::fs::write(env.aws("cli"), "").unwrap();
+    let cache = env.aws("cli/cache");
+    for call in 1..=2 {
+        let run = env.run(&["--profile", "dev-sso"]);
+        let out = run.json();
+        assert_eq!(
+            out["AccessKeyId"],
+            json!(issued_keys(&env.standin)[call - 1])
+        );
+        let lines: Vec<&str> = run
+            .stderr
+            .lines()
+            .filter(|l| l.contains("could not be cached"))
+            .collect();
+        assert_eq!(lines.len(), 1, "once, in one line:\n{}", run.stderr);
+        let line = lines[0];
+        assert!(
+            line.starts_with("sso-helper: the credentials of role ReadOnly in 111111111111")
+                && line.contains(&format!("cannot create directory {}", cache.display()))
+                && line.contains("move that file aside")
+                && line.ends_with("the next one fetches them again"),
+            "{line}"
+        );
+        assert!(
+            !run.stderr.contains("recorded for logout"),
+            "{}",
+            run.stderr
+        );
+    }
+    assert_eq!(env.standin.count(Op::GetRoleCredentials), 2);
+    assert_eq!(env.standin.count(Op::StartDeviceAuthorization), 1);
+}
+
+/// The record of cached roles (for `logout`) is not needed by the call either:
+/// when it cannot be written the credentials are served and cached, and one line
+/// says what logout will miss.
+#[test]
+fn a_role_index_that_cannot_be_written_does_not_fail_the_call() {
+    let env = TestEnv::new();
+    env.standard_config();
+    std::fs::create_dir_all(env.aws("sso-helper")).unwrap();
+    std::fs::write(env.aws("sso-helper/roles"), "").unwrap();
+    let run = env.run(&["--profile", "dev-sso"]);
+    let first = run.json();
+    let lines: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|l| l.contains("recorded for logout"))
+        .collect();
+    assert_eq!(lines.len(), 1, "{}", run.stderr);
+    assert!(
+        lines[0].contains("sso-helper/roles")
+            && lines[0].contains("move that file aside")
+            && lines[0].contains("sso-helper logout"),
+        "{}",
+        lines[0]
+    );
+    // Cached all the same: the next call is warm.
+    let requests = env.standin.requests().len();
+    assert_eq!(env.run(&["--profile", "dev-sso"]).json(), first);
+    assert_eq!(env.standin.requests().len(), requests);
+}

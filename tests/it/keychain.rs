@@ -330,6 +330,50 @@ fn fixes_for_a_refusing_keychain_name_the_flag_when_the_flag_chose_it() {
     );
 }
 
+/// `auto`'s fallback notice says how to silence it with the setting that chose
+/// auto, and is said once — remembered by a marker file; when the marker cannot
+/// be written, the same line says the notice comes again, and why.
+#[test]
+fn the_fallback_notice_names_the_flag_and_says_when_it_cannot_be_remembered() {
+    let env = TestEnv::new();
+    env.standard_config();
+    let args = ["--profile", "dev-sso", "--token-store", "auto"];
+    let run = env.run(&args);
+    run.json();
+    let notice: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|l| l.contains("no OS keychain answered"))
+        .collect();
+    assert_eq!(notice.len(), 1, "{}", run.stderr);
+    assert!(
+        notice[0].contains("(pass --token-store file instead to silence this)")
+            && !notice[0].contains("SSO_HELPER_TOKEN_STORE"),
+        "{}",
+        notice[0]
+    );
+    // A file where sso-helper's directory should be: the marker cannot be
+    // written, and a warm call (which takes no lock) still serves.
+    std::fs::remove_dir_all(env.aws("sso-helper")).unwrap();
+    std::fs::write(env.aws("sso-helper"), "").unwrap();
+    for _ in 0..2 {
+        let run = env.run(&args);
+        run.json();
+        let notice: Vec<&str> = run
+            .stderr
+            .lines()
+            .filter(|l| l.contains("no OS keychain answered"))
+            .collect();
+        assert_eq!(notice.len(), 1, "{}", run.stderr);
+        assert!(
+            notice[0].contains("this notice comes again on every call")
+                && notice[0].contains("is a file, where a directory should be"),
+            "{}",
+            notice[0]
+        );
+    }
+}
+
 /// The first line of check `name` in a doctor report.
 #[track_caller]
 fn line_of<'a>(report: &'a str, name: &str) -> &'a str {
