@@ -2187,6 +2187,46 @@ credential_process = aws-vault export x
         assert!(c.message.starts_with("file store selected"));
     }
 
+    /// A keychain that opens and then refuses the read (a keyring that stays
+    /// locked) fails whatever chose it — `auto` does not fall back on a refusal —
+    /// with the refusal and its fix, never "answers".
+    #[test]
+    fn a_keychain_that_refuses_the_read_fails() {
+        let dir = Path::new("/h/.aws/sso/cache");
+        for (choice, chosen, source) in [
+            (
+                StoreChoice::Keychain,
+                ChosenBy::Flag,
+                "--token-store keychain",
+            ),
+            (StoreChoice::Auto, ChosenBy::Default, "auto, the default"),
+        ] {
+            let refused = crate::keychain::fix_for(
+                crate::keychain::refusal(
+                    Platform::Linux,
+                    "unlock",
+                    "the unlock prompt was dismissed".into(),
+                ),
+                chosen,
+            );
+            let c = keychain_check(choice, source, chosen, Some(Probe::Refused(&refused)), dir);
+            assert_eq!(c.status, Status::Fail, "{c:?}");
+            assert!(
+                c.message.contains("refuses to give the stored token")
+                    && c.message
+                        .contains("cannot unlock the OS keychain: the unlock prompt was dismissed"),
+                "{c:?}"
+            );
+            let fix = c.fix.unwrap();
+            assert!(fix.contains("--token-store file"), "{fix}");
+            assert_eq!(
+                fix.contains("SSO_HELPER_TOKEN_STORE"),
+                chosen != ChosenBy::Flag,
+                "{fix}"
+            );
+        }
+    }
+
     #[test]
     fn answers_that_are_not_the_service_are_warnings() {
         assert_eq!(
@@ -2256,46 +2296,6 @@ credential_process = aws-vault export x
                 scopes: vec![],
                 grant_types: vec![],
             }),
-        }
-    }
-
-    /// A keychain that opens and then refuses the read (a keyring that stays
-    /// locked) fails whatever chose it — `auto` does not fall back on a refusal —
-    /// with the refusal and its fix, never "answers".
-    #[test]
-    fn a_keychain_that_refuses_the_read_fails() {
-        let dir = Path::new("/h/.aws/sso/cache");
-        for (choice, chosen, source) in [
-            (
-                StoreChoice::Keychain,
-                ChosenBy::Flag,
-                "--token-store keychain",
-            ),
-            (StoreChoice::Auto, ChosenBy::Default, "auto, the default"),
-        ] {
-            let refused = crate::keychain::fix_for(
-                crate::keychain::refusal(
-                    Platform::Linux,
-                    "unlock",
-                    "the unlock prompt was dismissed".into(),
-                ),
-                chosen,
-            );
-            let c = keychain_check(choice, source, chosen, Some(Probe::Refused(&refused)), dir);
-            assert_eq!(c.status, Status::Fail, "{c:?}");
-            assert!(
-                c.message.contains("refuses to give the stored token")
-                    && c.message
-                        .contains("cannot unlock the OS keychain: the unlock prompt was dismissed"),
-                "{c:?}"
-            );
-            let fix = c.fix.unwrap();
-            assert!(fix.contains("--token-store file"), "{fix}");
-            assert_eq!(
-                fix.contains("SSO_HELPER_TOKEN_STORE"),
-                chosen != ChosenBy::Flag,
-                "{fix}"
-            );
         }
     }
 
