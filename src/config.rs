@@ -306,16 +306,20 @@ pub fn classify(name: &str) -> SectionKind<'_> {
     }
 }
 
-/// The hint for a file botocore cannot read either.
-fn parse_error_hint(path: &Path, e: &ini::ParseError) -> String {
+/// The hint for a file botocore cannot read either, with a command for `platform`.
+fn parse_error_hint(path: &Path, e: &ini::ParseError, platform: Platform) -> String {
     use ini::ErrorKind::*;
     let also = "the AWS CLI and boto3 cannot read the file either";
     match &e.kind {
-        // perl's -i works alike on Linux, macOS and the BSDs (sed's does not).
-        ByteOrderMark => format!(
-            "save it as UTF-8 without a byte-order mark ({also}), for example with: perl -pi -e 's/^\\xEF\\xBB\\xBF// if $. == 1' {}",
-            shell_quote(&path.display().to_string())
-        ),
+        ByteOrderMark => {
+            // Absolute: the Windows command is .NET's, which reads a relative path
+            // from the process's directory, not PowerShell's.
+            let path = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+            format!(
+                "save it as UTF-8 without a byte-order mark ({also}), {}",
+                crate::hint::remove_bom(&path.display().to_string(), platform)
+            )
+        }
         BeforeFirstSection => format!(
             "put every setting under a [profile NAME], [default] or [sso-session NAME] header ({also})"
         ),
@@ -332,17 +336,6 @@ fn parse_error_hint(path: &Path, e: &ini::ParseError) -> String {
             "write each indented line under it as `key = value`, or put a value after the `=` ({also})"
         ),
     }
-}
-
-/// `s` as one word for sh, bash, zsh and fish.
-pub fn shell_quote(s: &str) -> String {
-    if !s.is_empty()
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"/._-+,:@%=".contains(&b))
-    {
-        return s.to_string();
-    }
-    format!("'{}'", s.replace('\'', "'\\''"))
 }
 
 impl ConfigFile {
@@ -389,8 +382,13 @@ impl ConfigFile {
                 SectionKind::Session(_) | SectionKind::Services(_) | SectionKind::Other => true,
             },
         };
-        let sections = ini::parse_filtered(&shared, keep)
-            .map_err(|e| Error::config(path, e.to_string(), parse_error_hint(path, &e)))?;
+        let sections = ini::parse_filtered(&shared, keep).map_err(|e| {
+            Error::config(
+                path,
+                e.to_string(),
+                parse_error_hint(path, &e, Platform::current()),
+            )
+        })?;
         let mut file = ConfigFile {
             path: path.to_path_buf(),
             profiles: Names::default(),
@@ -896,6 +894,33 @@ mod tests {
 
     fn parse(text: &str) -> ConfigFile {
         ConfigFile::parse(Path::new("/cfg"), text).unwrap()
+    }
+
+    /// A byte-order mark: perl on Linux and macOS, a PowerShell line on Windows
+    /// (no perl there, and cmd.exe knows no single quotes).
+    #[test]
+    fn the_byte_order_mark_hint_is_a_command_for_the_platform() {
+        let e = ini::parse("\u{feff}[default]\n").unwrap_err();
+        for unix in [Platform::Linux, Platform::MacOs] {
+            let hint = parse_error_hint(Path::new("/t/bom cfg"), &e, unix);
+            // (The path made absolute: on Windows it gains a drive.)
+            assert!(
+                hint.contains("perl -pi -e 's/^\\xEF\\xBB\\xBF// if $. == 1' '")
+                    && hint.ends_with("bom cfg'"),
+                "{hint}"
+            );
+        }
+        let hint = parse_error_hint(Path::new(r"C:\t\bom cfg"), &e, Platform::Windows);
+        assert!(
+            hint.starts_with("save it as UTF-8 without a byte-order mark (")
+                && hint.contains("in PowerShell: [System.IO.File]::WriteAllText(")
+                && !hint.contains("perl"),
+            "{hint}"
+        );
+        // A relative name is made absolute (.NET would read it from elsewhere).
+        let hint = parse_error_hint(Path::new("rel cfg"), &e, Platform::Windows);
+        let cwd = std::env::current_dir().unwrap();
+        assert!(hint.contains(&cwd.display().to_string()), "{hint}");
     }
 
     #[track_caller]

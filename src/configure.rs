@@ -115,7 +115,10 @@ fn write(
         return Err(Error::config(
             path,
             format!("[sso-session {name}] was added to the file while configure ran"),
-            format!("run `sso-helper configure --sso-session {name} --write` again"),
+            format!(
+                "run `sso-helper configure --sso-session {} --write` again",
+                crate::hint::arg(name, session.ctx.platform())
+            ),
         ));
     }
     let plan = Plan::new(&current, name, accounts, prefix);

@@ -235,7 +235,7 @@ pub fn run(
         message: format!("could not open a browser for the console: {why}"),
         hint: format!(
             "run `sso-helper console --profile {} --print` and open the URL yourself",
-            crate::config::shell_quote(&profile)
+            crate::hint::arg(&profile, ctx.platform())
         ),
     })?;
     Ok(format!("opened the AWS console as {who} in your browser"))

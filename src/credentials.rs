@@ -253,13 +253,22 @@ impl<'c> Session<'c> {
             })
         };
         let target = if uses(&self.profile) {
-            format!("--profile {}", crate::config::shell_quote(&self.profile))
+            format!(
+                "--profile {}",
+                crate::hint::arg(&self.profile, self.ctx.platform())
+            )
         } else if let Some(name) = &session.name {
-            format!("--sso-session {}", crate::config::shell_quote(name))
+            format!(
+                "--sso-session {}",
+                crate::hint::arg(name, self.ctx.platform())
+            )
         } else {
             match self.config.profile_order.iter().find(|p| uses(p)) {
-                Some(p) => format!("--profile {}", crate::config::shell_quote(p)),
-                None => format!("--profile {}", crate::config::shell_quote(&self.profile)),
+                Some(p) => format!("--profile {}", crate::hint::arg(p, self.ctx.platform())),
+                None => format!(
+                    "--profile {}",
+                    crate::hint::arg(&self.profile, self.ctx.platform())
+                ),
             }
         };
         let mut command = format!("sso-helper login {target}");
@@ -597,7 +606,7 @@ impl Session<'_> {
     /// A GetRoleCredentials failure, said for the profile: which account and role
     /// were asked for, and the command that shows what the user can take.
     fn role_error(&self, e: Error, target: &RoleProfile) -> Error {
-        let profile = crate::config::shell_quote(&target.profile);
+        let profile = crate::hint::arg(&target.profile, self.ctx.platform());
         match &e {
             Error::Aws { status: 401, .. } => {
                 let hint = format!(
@@ -831,6 +840,59 @@ pub fn run(ctx: &Context, opts: &Options) -> Result<RoleCredentials> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The sign-in command hints print, quoted for the platform's shells: POSIX
+    /// single quotes on Linux and macOS; on Windows bare or double quotes, which
+    /// cmd.exe and PowerShell both read, and for a name neither takes alike a
+    /// placeholder that says so.
+    #[test]
+    fn the_login_command_is_quoted_for_the_platforms_shells() {
+        use crate::platform::Platform;
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("config");
+        std::fs::write(
+            &config,
+            "[profile dev]\nsso_session = corp\n[profile \"my dev\"]\nsso_session = corp\n\
+             [profile 'a\"b']\nsso_session = corp\n\
+             [sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = us-east-1\n",
+        )
+        .unwrap();
+        let path = config.display().to_string();
+        let command = |platform: Platform, profile: &str| {
+            let ctx = Context::for_test(
+                &[("AWS_CONFIG_FILE", &path)],
+                Some(dir.path().to_path_buf()),
+                OffsetDateTime::UNIX_EPOCH,
+            )
+            .with_platform(platform);
+            let opts = Options {
+                profile: Some(profile.into()),
+                ..Options::default()
+            };
+            let session = Session::open(&ctx, &opts).unwrap();
+            let sso = session.config.session("corp").unwrap();
+            session.login_command(&sso)
+        };
+        for unix in [Platform::Linux, Platform::MacOs] {
+            assert_eq!(command(unix, "dev"), "sso-helper login --profile dev");
+            assert_eq!(
+                command(unix, "my dev"),
+                "sso-helper login --profile 'my dev'"
+            );
+            assert_eq!(command(unix, "a\"b"), "sso-helper login --profile 'a\"b'");
+        }
+        let win = Platform::Windows;
+        assert_eq!(command(win, "dev"), "sso-helper login --profile dev");
+        assert_eq!(
+            command(win, "my dev"),
+            "sso-helper login --profile \"my dev\""
+        );
+        let said = command(win, "a\"b");
+        assert!(
+            said.starts_with("sso-helper login --profile <a\"b, quoted as your shell needs"),
+            "{said}"
+        );
+    }
 
     #[test]
     fn profile_endpoint_overrides_stay_with_the_profiles_session() {

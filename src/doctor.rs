@@ -359,12 +359,12 @@ fn run_checks(ctx: &Context, opts: &Options, sso_session: Option<&str>) -> Vec<C
                 (Some(name), true) => {
                     format!(
                         "sso-helper login --sso-session {}",
-                        config::shell_quote(name)
+                        crate::hint::arg(name, ctx.platform())
                     )
                 }
                 _ => format!(
                     "sso-helper login --profile {}",
-                    config::shell_quote(&target.profile)
+                    crate::hint::arg(&target.profile, ctx.platform())
                 ),
             };
             if let Some(s) = &opts.token_store {

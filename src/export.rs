@@ -3,7 +3,7 @@
 //! credentials file for tools that cannot run credential_process. This is the one
 //! command that puts secrets on stdout or into a file on purpose.
 
-use crate::config::{ConfigFile, aws_dir, shell_quote};
+use crate::config::{ConfigFile, aws_dir};
 use crate::context::Context;
 use crate::credentials::{self, Options, profile_name};
 use crate::error::{Error, Result};
@@ -29,8 +29,8 @@ pub fn run(ctx: &Context, opts: &Options, format: &str, to: Option<&str>) -> Res
     let retry = |free: &str| {
         let mut command = format!(
             "sso-helper export --profile {} --format credentials --to {}",
-            shell_quote(&profile),
-            shell_quote(free)
+            crate::hint::arg(&profile, ctx.platform()),
+            crate::hint::arg(free, ctx.platform())
         );
         if let Some(store) = &opts.token_store {
             command.push_str(&format!(" --token-store {store}"));

@@ -31,7 +31,8 @@
 //!   keychain store; `lock` the cross-process locks and failure records; `textfile`
 //!   rewrites the user's own files (backup, atomic replace).
 //! - `secret`, `token`, `timestamp`, `error`, `context`, `output`, `platform`: the
-//!   shared types.
+//!   shared types; `hint` writes the commands hints print for the user's shell on
+//!   each platform.
 //!
 //! # Invariants
 //!
@@ -61,6 +62,7 @@ pub mod endpoints;
 pub mod error;
 pub mod exec;
 pub mod export;
+pub mod hint;
 pub mod home;
 pub mod http;
 pub mod ini;

@@ -56,15 +56,21 @@ pub fn lock_for_rewrite(
 /// any work that would be lost.
 pub fn check_writable(path: &Path) -> Result<()> {
     if fs::metadata(path).is_ok_and(|m| m.permissions().readonly()) {
-        return Err(Error::Environment {
-            message: format!("{} is read-only; it was not changed", path.display()),
-            hint: format!(
-                "make it writable (chmod u+w {}) if sso-helper should change it",
-                crate::config::shell_quote(&path.display().to_string())
-            ),
-        });
+        return Err(read_only(path, crate::platform::Platform::current()));
     }
     Ok(())
+}
+
+/// The error for a read-only `path`, with the command that makes it writable on
+/// `platform` (`hint::make_writable`).
+fn read_only(path: &Path, platform: crate::platform::Platform) -> Error {
+    Error::Environment {
+        message: format!("{} is read-only; it was not changed", path.display()),
+        hint: format!(
+            "make it writable ({}) if sso-helper should change it",
+            crate::hint::make_writable(&path.display().to_string(), platform)
+        ),
+    }
 }
 
 /// Which backup a rewrite keeps.
@@ -466,6 +472,23 @@ mod tests {
         assert_eq!(fs::read_to_string(&real).unwrap(), "new\n");
         assert_eq!(backup, backup_name(&link, NOW, 1));
         assert_eq!(fs::read_to_string(&backup).unwrap(), "old\n");
+    }
+
+    #[test]
+    fn read_only_hints_fit_the_platform() {
+        use crate::platform::Platform;
+        for unix in [Platform::Linux, Platform::MacOs] {
+            let e = read_only(Path::new("/t/ro cfg"), unix);
+            assert_eq!(
+                crate::error::one_line(&e),
+                "sso-helper: /t/ro cfg is read-only; it was not changed; make it writable (chmod u+w '/t/ro cfg') if sso-helper should change it"
+            );
+        }
+        let e = read_only(Path::new(r"C:\t\ro cfg"), Platform::Windows);
+        assert_eq!(
+            e.hint().unwrap(),
+            r#"make it writable (attrib -r "C:\t\ro cfg") if sso-helper should change it"#
+        );
     }
 
     #[test]
