@@ -517,7 +517,10 @@ fn lines_doctor_finds_read_alike_run_alike_in_sh() {
                 continue;
             };
             // A program starting with ~ is the Tilde check's, not this one's.
-            if line.trim_start_matches([' ', '\t', '\r', '\n']).starts_with('~') {
+            if line
+                .trim_start_matches([' ', '\t', '\r', '\n'])
+                .starts_with('~')
+            {
                 continue;
             }
             match shell_reading(&line, linux) {
