@@ -157,6 +157,8 @@ pub struct ConfigFile {
     /// Set when only this profile's section was kept (`load_for_profile`).
     only_profile: Option<String>,
     text: Rc<String>,
+    /// `text` is the whole file (not only the kept sections' lines).
+    whole_text: bool,
 }
 
 /// Where the config file is: `$AWS_CONFIG_FILE` (expanded as botocore expands it:
@@ -198,7 +200,15 @@ impl std::fmt::Debug for ConfigFile {
 
 /// The config file's text; a missing or non-UTF-8 file is a configuration error.
 fn read_text(path: &Path) -> Result<String> {
-    match crate::readfile::read_regular(path, crate::readfile::USER_FILE_CAP) {
+    text_of(
+        path,
+        crate::readfile::read_regular(path, crate::readfile::USER_FILE_CAP),
+    )
+}
+
+/// The text of the config file at `path` from what reading it gave.
+fn text_of(path: &Path, read: std::io::Result<Vec<u8>>) -> Result<String> {
+    match read {
         Ok(bytes) => String::from_utf8(bytes).map_err(|e| {
             let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
             let prefix = std::str::from_utf8(valid).unwrap_or_default();
@@ -237,24 +247,86 @@ pub enum SectionKind<'a> {
 /// Whether the section `name` is surely a profile other than `wanted`: a
 /// `profile NAME` header without quotes or backslashes whose last word is not
 /// `wanted` (what [`classify`] would find, without splitting).
-fn is_other_profile(name: &str, wanted: &str) -> bool {
-    let Some(rest) = name.as_bytes().strip_prefix(b"profile") else {
+fn is_other_profile(name: &[u8], wanted: &str) -> bool {
+    let Some(rest) = name.strip_prefix(b"profile") else {
         return false;
     };
+    // The common header: one space, then a word with no space or quote.
+    if let [b' ', last @ ..] = rest
+        && !last.is_empty()
+        && !has_space_or_quote(last)
+    {
+        return last != wanted.as_bytes();
+    }
+    // shlex's white space: space, tab, CR and LF.
     let space = |b: &u8| matches!(b, b' ' | b'\t' | b'\r' | b'\n');
-    let Some(end) = rest.iter().rposition(|b| !space(b)) else {
+    let start = rest.iter().take_while(|b| space(b)).count();
+    let end = rest.len() - rest.iter().rev().take_while(|b| space(b)).count();
+    if start == 0 || start >= end {
         return false;
-    };
-    let trimmed = &rest[..=end];
-    let Some(i) = trimmed.iter().rposition(space) else {
-        return false;
-    };
+    }
     // Exactly two words: `profile`, white space, the last word.
-    let (head, last) = (&trimmed[..i], &trimmed[i + 1..]);
-    head.iter().all(space)
-        && last != wanted.as_bytes()
-        && memchr::memchr3(b'"', b'\'', b'\\', name.as_bytes()).is_none()
+    let last = &rest[start..end];
+    last != wanted.as_bytes() && !has_space_or_quote(last)
 }
+
+/// Whether `word` holds a byte below `!` (shlex's white space among them) or a
+/// quote or backslash, eight bytes at a time: the warm path asks it of every
+/// header of the config.
+fn has_space_or_quote(word: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // The high bit of each byte below `!` or equal to one of the three, exact
+    // for the lowest (a borrow may set it above): any byte is found.
+    let odd = |w: u64| {
+        (w.wrapping_sub(ONES * 0x21)
+            | (w ^ (ONES * u64::from(b'"'))).wrapping_sub(ONES)
+            | (w ^ (ONES * u64::from(b'\''))).wrapping_sub(ONES)
+            | (w ^ (ONES * u64::from(b'\\'))).wrapping_sub(ONES))
+            & !w
+            & HIGH
+            != 0
+    };
+    let Some(last) = word.len().checked_sub(8) else {
+        return word
+            .iter()
+            .any(|b| *b < b'!' || matches!(b, b'"' | b'\'' | b'\\'));
+    };
+    // Words from the start, and the last one (overlapping the one before).
+    let at = |i: usize| {
+        odd(u64::from_le_bytes(
+            word[i..i + 8].try_into().expect("8 bytes"),
+        ))
+    };
+    let mut i = 0;
+    while i < last {
+        if at(i) {
+            return true;
+        }
+        i += 8;
+    }
+    at(last)
+}
+
+/// Whether the reader keeps the section `name`: every section, or with
+/// `only_profile`, that profile's and those that are no profile (few, and their
+/// names explain `[m8]` or `[sso_session x]`).
+fn keeps(name: &str, only_profile: Option<&str>) -> bool {
+    match only_profile {
+        None => true,
+        // Most headers name another profile: told apart without splitting.
+        Some(wanted) if is_other_profile(name.as_bytes(), wanted) => false,
+        Some(wanted) => match classify(name) {
+            SectionKind::Profile(p) => *p == *wanted,
+            SectionKind::Session(_) | SectionKind::Services(_) | SectionKind::Other => true,
+        },
+    }
+}
+
+/// The piece the warm path reads a config of more than one in: small enough to
+/// stay in the cache and to cost few fresh pages, big enough for few system
+/// calls.
+const PIECE: usize = 16 * 1024;
 
 /// botocore's `build_profile_map` and `_parse_section` for one section name:
 /// `shlex.split`, exactly two words. A name without quotes or backslashes is
@@ -345,10 +417,57 @@ impl ConfigFile {
 
     /// Like `load`, keeping of the profiles only `profile` (every line is still
     /// checked): the credentials command's warm path, where a config with a
-    /// thousand profiles must not cost a thousand sections. Everything else works
-    /// as with `load`; suggestions for a missing profile read the text again.
+    /// thousand profiles must not cost a thousand sections. A config of more
+    /// than one piece (`PIECE`) is read in pieces (`read_for_profile`), without
+    /// holding its text. Everything else works as with `load`; suggestions for a
+    /// missing profile read the file again.
     pub fn load_for_profile(path: &Path, profile: &str) -> Result<ConfigFile> {
-        ConfigFile::parse_owned(path, read_text(path)?, Some(profile))
+        let cap = crate::readfile::USER_FILE_CAP;
+        let text = match crate::readfile::open_regular(path, cap) {
+            // A file of one piece is read whole, by the exact reader.
+            Ok((file, len)) if len <= PIECE as u64 => {
+                text_of(path, crate::readfile::read_open(file, len, cap))?
+            }
+            // A bigger one in pieces, unless the reading leaves it to the
+            // exact reader (then read again, whole).
+            Ok((mut file, len)) => {
+                match ConfigFile::read_for_profile(path, &mut file, len, profile, PIECE) {
+                    Some(config) => return Ok(config),
+                    None => read_text(path)?,
+                }
+            }
+            Err(e) => text_of(path, Err(e))?,
+        };
+        ConfigFile::parse_owned(path, text, Some(profile))
+    }
+
+    /// The config `src` holds (`size` bytes, as far as is known), keeping of
+    /// the profiles only `profile`, read in pieces of `piece` bytes by
+    /// `ini::read_filtered`: the warm path's reader, which holds neither the
+    /// whole text nor anything of the other sections. `None` for a file it
+    /// leaves to `parse_owned` (one that is not ASCII, that botocore may
+    /// refuse, …: see `ini::read_filtered`) or that cannot be read.
+    pub fn read_for_profile(
+        path: &Path,
+        src: &mut dyn std::io::Read,
+        size: u64,
+        profile: &str,
+        piece: usize,
+    ) -> Option<ConfigFile> {
+        let cap = crate::readfile::USER_FILE_CAP;
+        // Most headers name another profile: told apart on their bytes.
+        let mut keep = |name: &[u8]| {
+            !is_other_profile(name, profile)
+                && std::str::from_utf8(name).is_ok_and(|name| keeps(name, Some(profile)))
+        };
+        let (text, sections) = ini::read_filtered(src, size, piece, cap, &mut keep).ok()??;
+        Some(ConfigFile::from_sections(
+            path,
+            Rc::new(text),
+            sections,
+            Some(profile),
+            false,
+        ))
     }
 
     /// Like `load`, but a file that does not exist yet reads as empty (for
@@ -372,16 +491,7 @@ impl ConfigFile {
     ) -> Result<ConfigFile> {
         // Rc<String>, not Rc<str>: the text is shared as read, not copied.
         let shared: Rc<String> = Rc::new(text);
-        let keep = |name: &str| match only_profile {
-            None => true,
-            // Most headers name another profile: told apart without splitting.
-            Some(wanted) if is_other_profile(name, wanted) => false,
-            Some(wanted) => match classify(name) {
-                SectionKind::Profile(p) => *p == *wanted,
-                // Others are few, and their names explain `[m8]` or `[sso_session x]`.
-                SectionKind::Session(_) | SectionKind::Services(_) | SectionKind::Other => true,
-            },
-        };
+        let keep = |name: &str| keeps(name, only_profile);
         let sections = ini::parse_filtered(&shared, keep).map_err(|e| {
             Error::config(
                 path,
@@ -389,6 +499,24 @@ impl ConfigFile {
                 parse_error_hint(path, &e, Platform::current()),
             )
         })?;
+        Ok(ConfigFile::from_sections(
+            path,
+            shared,
+            sections,
+            only_profile,
+            true,
+        ))
+    }
+
+    /// The profiles, sso-sessions and services of `sections` (spans of `shared`,
+    /// the whole file's text when `whole`).
+    fn from_sections(
+        path: &Path,
+        shared: Rc<String>,
+        sections: Vec<ini::RawSection>,
+        only_profile: Option<&str>,
+        whole: bool,
+    ) -> ConfigFile {
         let mut file = ConfigFile {
             path: path.to_path_buf(),
             profiles: Names::default(),
@@ -400,6 +528,7 @@ impl ConfigFile {
             other_sections: Vec::new(),
             only_profile: only_profile.map(str::to_string),
             text: shared.clone(),
+            whole_text: whole,
         };
         for raw in sections {
             let name = raw.name.resolve(&shared).to_string();
@@ -436,7 +565,7 @@ impl ConfigFile {
                 SectionKind::Other => file.other_sections.push(name),
             }
         }
-        Ok(file)
+        file
     }
 
     pub fn profile(&self, name: &str) -> Option<&Section> {
@@ -444,9 +573,15 @@ impl ConfigFile {
     }
 
     fn profile_not_found(&self, name: &str) -> Error {
-        if self.only_profile.is_some()
-            && let Ok(full) = ConfigFile::parse_owned(&self.path, self.text.to_string(), None)
-        {
+        let full = match (&self.only_profile, self.whole_text) {
+            (None, _) => None,
+            (Some(_), true) => {
+                ConfigFile::parse_owned(&self.path, self.text.to_string(), None).ok()
+            }
+            // Only the kept sections' text is here: read the file again.
+            (Some(_), false) => ConfigFile::load(&self.path).ok(),
+        };
+        if let Some(full) = full {
             return full.profile_not_found(name);
         }
         if self.other_sections.iter().any(|s| s == name) {
@@ -1073,6 +1208,47 @@ sso_helper_role_name = PowerUser
         assert!(ConfigFile::parse_owned(path, bad, Some("self")).is_err());
     }
 
+    /// A config of more than one piece is read in pieces, and reads as the
+    /// whole-file reader reads it: the same profile, the same refusal, the same
+    /// suggestions; one that is not ASCII goes to the exact reader.
+    #[test]
+    fn a_big_config_is_read_in_pieces_as_a_small_one_is_read_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config");
+        let filler: String = (0..400)
+            .map(|n| format!("[profile p{n}]\nregion = us-east-1\nsso_session = corp\n\n"))
+            .collect();
+        let load = |text: &str| {
+            std::fs::write(&path, text).unwrap();
+            let one = ConfigFile::load_for_profile(&path, "self");
+            let whole = ConfigFile::load(&path);
+            (one, whole)
+        };
+        let big = format!("{filler}{LAYOUTS}");
+        assert!(big.len() > PIECE);
+        let (one, whole) = load(&big);
+        let (one, whole) = (one.unwrap(), whole.unwrap());
+        assert!(!one.whole_text, "not read in pieces");
+        assert_eq!(one.profiles.len(), 1);
+        assert_eq!(
+            one.role_profile("self").unwrap().account_id,
+            whole.role_profile("self").unwrap().account_id
+        );
+        let e = crate::error::one_line(&one.role_profile("nope").unwrap_err());
+        assert!(e.contains("p0, p1, p2"), "{e}");
+        for bad in [
+            format!("[profile p]\nk = 1\nK = 2\n{big}"),
+            format!("{big}[profile p7]\n"),
+            format!("{big}  orphan\n[profile q]\n  no equals\n"),
+        ] {
+            let (one, whole) = load(&bad);
+            let one = crate::error::one_line(&one.unwrap_err());
+            assert_eq!(one, crate::error::one_line(&whole.unwrap_err()));
+        }
+        let (one, _) = load(&format!("{big}[profile é]\n"));
+        assert!(one.unwrap().whole_text, "read in pieces");
+    }
+
     #[test]
     fn unknown_profile_lists_known_ones() {
         let e = config_err(LAYOUTS, "nope");
@@ -1196,12 +1372,25 @@ mod quick_reject {
             name in "(profile|profiles|default|sso-session)?[ \t\r\na-c'\"\\\\]{0,8}",
             wanted in "[a-c ]{1,3}|default",
         ) {
-            if is_other_profile(&name, &wanted) {
+            if is_other_profile(name.as_bytes(), &wanted) {
                 match classify(&name) {
                     SectionKind::Profile(p) => prop_assert_ne!(&*p, wanted.as_str()),
                     other => prop_assert!(false, "{name:?} is {:?}", matches!(other, SectionKind::Other)),
                 }
             }
+        }
+
+        /// The word-at-a-time test finds what a byte-at-a-time one finds, in
+        /// words of any length and bytes of any value.
+        #[test]
+        fn has_space_or_quote_finds_every_byte(
+            word in proptest::collection::vec(
+                prop_oneof![4 => b'a'..=b'z', 1 => any::<u8>(), 1 => Just(b' '), 1 => Just(b'"')],
+                0..40,
+            ),
+        ) {
+            let naive = word.iter().any(|b| *b < b'!' || matches!(b, b'"' | b'\'' | b'\\'));
+            prop_assert_eq!(has_space_or_quote(&word), naive);
         }
     }
 }

@@ -32,11 +32,16 @@
 //!   earlier one. A nested line without `=` makes the whole file unreadable.
 //!
 //! Parsing is one pass, linear in the file's size. `parse_filtered` keeps only the
-//! sections a caller asks for while still checking every line.
+//! sections a caller asks for while still checking every line; `read_filtered`
+//! does the same while reading the file in pieces (`scan`), for the common file,
+//! and leaves the rest to `parse_filtered`.
 
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::hash::BuildHasherDefault;
+use std::io::{self, Read};
+
+mod scan;
 
 /// A piece of the file's text (a byte range of it) or text made while parsing
 /// (a value joined from several lines, a lower-cased key).
@@ -249,6 +254,40 @@ pub fn parse_filtered(
             s
         })
         .collect())
+}
+
+/// The sections whose name `keep` accepts (given as bytes, ASCII), as
+/// [`parse_filtered`] gives them, read from `src` in pieces of `piece` bytes
+/// without holding the whole text (`scan`; `size`, the file's length, sizes its
+/// tables): with the text of the kept sections, which their spans point into.
+/// `None` for a file this reading leaves to [`parse_filtered`] (one that is not
+/// ASCII, has a lone `\r` or `[DEFAULT]`, or that botocore may refuse), or that
+/// is longer than `cap` bytes; `src` is then read no further.
+pub fn read_filtered(
+    src: &mut dyn Read,
+    size: u64,
+    piece: usize,
+    cap: u64,
+    keep: &mut dyn FnMut(&[u8]) -> bool,
+) -> io::Result<Option<(String, Vec<RawSection>)>> {
+    let scan::Scan::Kept { text, lines } = scan::scan(src, size, piece, cap, keep)? else {
+        return Ok(None);
+    };
+    let Ok(text) = String::from_utf8(text) else {
+        return Ok(None);
+    };
+    // The kept sections alone: each one's reading starts afresh at its header,
+    // so they read as they do in the whole file.
+    let sections = match parse(&text) {
+        Ok(s) if s.len() == lines.len() => s,
+        _ => return Ok(None),
+    };
+    let sections = sections
+        .into_iter()
+        .zip(lines)
+        .map(|(s, line)| RawSection { line, ..s })
+        .collect();
+    Ok(Some((text, sections)))
 }
 
 /// Every section header of a file botocore reads, `[DEFAULT]` included: its name

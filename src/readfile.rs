@@ -16,6 +16,25 @@ pub const USER_FILE_CAP: u64 = 64 * 1024 * 1024;
 /// The bytes of the regular file at `path`, at most `cap` of them; an error
 /// (`InvalidInput`, saying what it is) for anything else.
 pub fn read_regular(path: &Path, cap: u64) -> io::Result<Vec<u8>> {
+    let (file, len) = open_regular(path, cap)?;
+    read_open(file, len, cap)
+}
+
+/// The bytes of `file` as [`open_regular`] gave it (with its length then), at
+/// most `cap` of them.
+pub fn read_open(file: File, len: u64, cap: u64) -> io::Result<Vec<u8>> {
+    let mut bytes = Vec::with_capacity(len as usize);
+    file.take(cap + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > cap {
+        return Err(too_large(cap));
+    }
+    Ok(bytes)
+}
+
+/// The regular file at `path`, opened for reading, and its length, which was at
+/// most `cap` bytes when opened (the reader checks what it reads); an error as
+/// from [`read_regular`] for anything else.
+pub fn open_regular(path: &Path, cap: u64) -> io::Result<(File, u64)> {
     let file = open_nonblocking(path)?;
     let meta = file.metadata()?;
     if !meta.is_file() {
@@ -24,12 +43,7 @@ pub fn read_regular(path: &Path, cap: u64) -> io::Result<Vec<u8>> {
     if meta.len() > cap {
         return Err(too_large(cap));
     }
-    let mut bytes = Vec::with_capacity(meta.len() as usize);
-    file.take(cap + 1).read_to_end(&mut bytes)?;
-    if bytes.len() as u64 > cap {
-        return Err(too_large(cap));
-    }
-    Ok(bytes)
+    Ok((file, meta.len()))
 }
 
 fn too_large(cap: u64) -> io::Error {

@@ -43,6 +43,12 @@ fn ours(text: &str) -> Value {
     })
 }
 
+thread_local! {
+    /// How many readings the piecewise reader decided on this test's thread
+    /// (so that its comparison is not vacuous).
+    static DECIDED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
 /// The warm path's reader (`ConfigFile::parse_owned` keeping one profile, which
 /// skips the other sections without keeping them) against the whole-file reader:
 /// the same refusal with the same message, or the same settings for the profile.
@@ -68,6 +74,24 @@ fn filtered_agrees(text: &str, seed: Option<u64>) {
             seed.map(|s| format!(" (SSO_HELPER_DIFF_SEED={s})"))
                 .unwrap_or_default()
         );
+        // The warm path's reader, which reads the file in pieces and leaves
+        // what it does not decide to the reader above: where it decides, it
+        // decides alike, wherever the pieces end.
+        for piece in [1, 7, 64, 16 * 1024] {
+            let mut src = text.as_bytes();
+            let size = text.len() as u64;
+            let Some(f) = ConfigFile::read_for_profile(path, &mut src, size, name, piece) else {
+                continue;
+            };
+            DECIDED.set(DECIDED.get() + 1);
+            let c = shown(&Ok(f));
+            assert!(
+                a == c,
+                "reading in pieces of {piece} bytes, keeping only [{name}], reads this file differently{}:\n---\n{text:?}\n---\nwhole file: {a}\nin pieces: {c}",
+                seed.map(|s| format!(" (SSO_HELPER_DIFF_SEED={s})"))
+                    .unwrap_or_default()
+            );
+        }
     }
 }
 
@@ -321,10 +345,17 @@ fn generated_files_read_as_botocore_reads_them() {
     for seed in seeds {
         let mut rng = Rng(seed);
         let corpus: Vec<String> = (0..1000).map(|_| generate(&mut rng)).collect();
+        let before = DECIDED.get();
         let (accepted, refused) = differ(&corpus, Some(seed));
+        let decided = DECIDED.get() - before;
         assert!(
             accepted >= 200 && refused >= 100,
             "the generator should make both kinds (seed {seed}): {accepted} accepted, {refused} refused"
+        );
+        // Eight names and four piece sizes a file: some thirty files or more.
+        assert!(
+            decided >= 1000,
+            "the piecewise reader decided only {decided} readings (seed {seed})"
         );
     }
 }
