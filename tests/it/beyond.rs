@@ -780,6 +780,23 @@ impl Terminal {
         use std::io::Write;
         let before = self.runs().len();
         self.input.write_all(keys.as_bytes()).unwrap();
+        self.input.flush().unwrap();
+        // fish: Enter only once it has drawn what Tab completed — with Enter
+        // already waiting it ran the line without the completion once, on a
+        // loaded CI machine. Settled = the screen unchanged for 150 ms. (bash's
+        // readline and zsh's line editor complete before they read on.)
+        let settle = std::time::Instant::now()
+            + std::time::Duration::from_secs(if self.shell == "fish" { 10 } else { 0 });
+        let mut last = (self.screen.lock().unwrap().len(), std::time::Instant::now());
+        while std::time::Instant::now() < settle {
+            std::thread::sleep(std::time::Duration::from_millis(25));
+            let len = self.screen.lock().unwrap().len();
+            if len != last.0 {
+                last = (len, std::time::Instant::now());
+            } else if last.1.elapsed() >= std::time::Duration::from_millis(150) {
+                break;
+            }
+        }
         self.input.write_all(b"\n").unwrap();
         self.input.flush().unwrap();
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
