@@ -294,7 +294,12 @@ pub fn shell_reading(line: &str, platform: Platform) -> Option<ShellReading> {
     };
     match platform {
         Platform::Linux | Platform::MacOs => {
-            posix_differences(line, &mut note);
+            // A comment: the fixed line is what comes before it (botocore would
+            // pass `#` and the rest to the program as arguments).
+            let words = match posix_differences(line, &mut note) {
+                Some(comment) => split(&line[..comment], platform)?,
+                None => words,
+            };
             let fixed = (!words.is_empty() && !words[0].starts_with('~')).then(|| {
                 words
                     .iter()
@@ -346,7 +351,8 @@ fn posix_word(word: &str, program: bool) -> String {
 }
 
 /// [`shell_reading`]'s Unix rules: a walk through `line` in `shlex`'s states.
-fn posix_differences(line: &str, note: &mut impl FnMut(&'static str)) {
+/// Returns where `sh`'s comment begins (a byte offset of `line`), if it has one.
+fn posix_differences(line: &str, note: &mut impl FnMut(&'static str)) -> Option<usize> {
     const DOLLAR: &str = "expands $";
     const BACKTICK: &str = "runs what is between backticks";
     const LINE_BREAK: &str = "reads a line break as shell syntax";
@@ -414,7 +420,12 @@ fn posix_differences(line: &str, note: &mut impl FnMut(&'static str)) {
                     }
                     '*' | '?' | '[' => note("may expand * ? [ to file names"),
                     '{' => note("expands {a,b} (bash, sh on macOS)"),
-                    '#' if start => note("takes # at the start of a word as a comment"),
+                    '#' if start => {
+                        note("takes # at the start of a word as a comment");
+                        // `sh` reads nothing after it.
+                        let at = chars[..i].iter().map(|c| c.len_utf8()).sum();
+                        return Some(at);
+                    }
                     '~' if start && !first => note("expands ~ at the start of a word"),
                     '=' if first && plain_only && is_name(&plain) => {
                         note("takes NAME= before the program as a variable assignment")
@@ -448,6 +459,7 @@ fn posix_differences(line: &str, note: &mut impl FnMut(&'static str)) {
     if state == State::Word {
         end_of_word(first, &plain, plain_only, note);
     }
+    None
 }
 
 /// At the end of the line's first word: a reserved word there is `sh` syntax.
@@ -786,6 +798,22 @@ mod tests {
         assert_eq!(
             r("if --profile dev", linux).unwrap().fixed.as_deref(),
             Some("'if' --profile dev")
+        );
+        // A comment: the fixed line is the part before it, which every reader
+        // takes alike (botocore would pass `#` on to the program).
+        assert_eq!(
+            r("/bin/sso-helper --profile demo # mine", linux)
+                .unwrap()
+                .fixed
+                .as_deref(),
+            Some("/bin/sso-helper --profile demo")
+        );
+        assert_eq!(
+            r("/bin/sso-helper --profile '#x' #c $HOME", linux)
+                .unwrap()
+                .fixed
+                .as_deref(),
+            Some("/bin/sso-helper --profile '#x'")
         );
         // Not split by botocore: reported elsewhere.
         assert_eq!(r("'open $X", linux), None);

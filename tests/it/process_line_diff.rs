@@ -528,6 +528,19 @@ fn lines_doctor_finds_read_alike_run_alike_in_sh() {
                 Some(reading) => {
                     differ += 1;
                     if let Some(f) = reading.fixed {
+                        // A comment for sh is dropped from the fixed line: what it
+                        // keeps is botocore's words up to one that starts with #.
+                        let mut words = words;
+                        if reading.shell_does.iter().any(|d| d.contains("comment")) {
+                            let kept = split(&f, linux).unwrap_or_default();
+                            assert!(
+                                words.starts_with(&kept)
+                                    && words.get(kept.len()).is_some_and(|w| w.starts_with('#')),
+                                "the fixed line keeps other words than those before the comment{}: {line:?} -> {f:?}",
+                                replay(Some(seed))
+                            );
+                            words.truncate(kept.len());
+                        }
                         assert_eq!(
                             split(&f, linux).as_ref(),
                             Some(&words),
