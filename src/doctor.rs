@@ -254,6 +254,9 @@ fn run_checks(ctx: &Context, opts: &Options, sso_session: Option<&str>) -> Vec<C
         .map(|d| d.join("sso").join("cache"))
         .unwrap_or_else(|_| PathBuf::from("~/.aws/sso/cache"));
     let mut token: Option<Result<Option<Token>>> = None;
+    // The keychain store was asked for and cannot keep a new token: a sign-in
+    // would fail, so the token check suggests none.
+    let mut cannot_store = false;
     let store: Option<Box<dyn Store>> = match store_choice(
         opts.token_store.as_deref(),
         ctx.var("SSO_HELPER_TOKEN_STORE"),
@@ -269,10 +272,14 @@ fn run_checks(ctx: &Context, opts: &Options, sso_session: Option<&str>) -> Vec<C
                     .ok()
                     .map(|dir| Box::new(FileStore::new(dir)) as Box<dyn Store>)
             };
+            let mut unwritable = None;
             let (store, unreachable) = match choice {
                 StoreChoice::File => (file_store(), None),
                 _ => match KeychainStore::open(ctx, chosen) {
-                    Ok(k) => (Some(Box::new(k) as Box<dyn Store>), None),
+                    Ok(k) => {
+                        unwritable = k.check_writable().err();
+                        (Some(Box::new(k) as Box<dyn Store>), None)
+                    }
                     Err(e) if choice == StoreChoice::Auto => (file_store(), Some(e)),
                     Err(e) => (None, Some(e)),
                 },
@@ -280,11 +287,13 @@ fn run_checks(ctx: &Context, opts: &Options, sso_session: Option<&str>) -> Vec<C
             if let (Some(store), Some(target)) = (&store, &target) {
                 token = Some(store.try_load_token(&target.session));
             }
-            let probe = match (choice, &unreachable, &token) {
+            cannot_store = choice == StoreChoice::Keychain && unwritable.is_some();
+            let probe = match (choice, &unreachable, &token, &unwritable) {
                 (StoreChoice::File, ..) => None,
-                (_, Some(e), _) => Some(Probe::Unreachable(e)),
-                (_, None, Some(Err(e))) => Some(Probe::Refused(e)),
-                (_, None, _) => Some(Probe::Answers),
+                (_, Some(e), _, _) => Some(Probe::Unreachable(e)),
+                (_, None, Some(Err(e)), _) => Some(Probe::Refused(e)),
+                (_, None, _, Some(e)) => Some(Probe::Unwritable(e)),
+                (_, None, _, None) => Some(Probe::Answers),
             };
             checks.push(keychain_check(choice, &source, chosen, probe, &cache_dir));
             store
@@ -343,6 +352,13 @@ fn run_checks(ctx: &Context, opts: &Options, sso_session: Option<&str>) -> Vec<C
     }
 
     match (&store, token) {
+        (Some(_), _) if cannot_store => checks.push(Check::skip(
+            "token",
+            format!(
+                "not checked: the keychain cannot store a token of {} (see above)",
+                target.session.describe()
+            ),
+        )),
         (Some(_), Some(Err(_))) => checks.push(Check::skip(
             "token",
             format!(
@@ -1183,6 +1199,9 @@ pub enum Probe<'e> {
     /// It was reached but would not give the session's token (a keyring that
     /// stays locked, an access prompt denied): every call fails, whatever chose it.
     Refused(&'e Error),
+    /// It was reached and answers reads, but a new entry cannot be created (no
+    /// default collection): a sign-in's token cannot be kept there.
+    Unwritable(&'e Error),
     /// It was reached and, when there was a session to look up, gave its token or
     /// said there is none.
     Answers,
@@ -1209,6 +1228,25 @@ pub fn keychain_check(
         (_, Some(Probe::Answers)) => Check::ok(
             "keychain",
             format!("the OS keychain answers; tokens are kept there ({source})"),
+        ),
+        (StoreChoice::Keychain, Some(Probe::Unwritable(e))) => Check::error(
+            Status::Fail,
+            "keychain",
+            &format!("the OS keychain answers ({source}) but cannot store a new token: "),
+            e,
+        ),
+        (StoreChoice::Auto, Some(Probe::Unwritable(e))) => Check::warn(
+            "keychain",
+            format!(
+                "the OS keychain answers but cannot store a new token ({e}): a sign-in's token \
+                 goes to the AWS CLI file cache in {} instead",
+                cache_dir.display()
+            ),
+            format!(
+                "give the keychain a default keyring (a desktop login creates one), or choose \
+                 the file store: {}",
+                chosen.use_file_store()
+            ),
         ),
         (_, Some(Probe::Refused(e))) => Check::error(
             Status::Fail,
@@ -2185,6 +2223,51 @@ credential_process = aws-vault export x
         );
         assert_eq!(c.status, Status::Ok);
         assert!(c.message.starts_with("file store selected"));
+    }
+
+    /// A keychain that answers reads but has no default collection (gnome-keyring
+    /// started with no login keyring) cannot keep a sign-in's token: `keychain`
+    /// fails, `auto` warns that tokens go to files; both fixes name a setting that
+    /// works for what chose the store.
+    #[test]
+    fn a_keychain_that_cannot_store_is_not_ok() {
+        let dir = Path::new("/h/.aws/sso/cache");
+        let missing = |chosen| {
+            crate::keychain::fix_for(
+                Error::Keychain {
+                    action: "open the default collection of",
+                    detail: "SS error: result not returned from SS API".into(),
+                    refused: false,
+                },
+                chosen,
+            )
+        };
+        let e = missing(ChosenBy::Flag);
+        let c = keychain_check(
+            StoreChoice::Keychain,
+            "--token-store keychain",
+            ChosenBy::Flag,
+            Some(Probe::Unwritable(&e)),
+            dir,
+        );
+        assert_eq!(c.status, Status::Fail, "{c:?}");
+        assert!(c.message.contains("cannot store a new token"), "{c:?}");
+        let fix = c.fix.unwrap();
+        assert!(
+            fix.contains("pass --token-store file") && !fix.contains("SSO_HELPER"),
+            "{fix}"
+        );
+        let e = missing(ChosenBy::Default);
+        let c = keychain_check(
+            StoreChoice::Auto,
+            "auto, the default",
+            ChosenBy::Default,
+            Some(Probe::Unwritable(&e)),
+            dir,
+        );
+        assert_eq!(c.status, Status::Warn, "{c:?}");
+        assert!(c.message.contains("/h/.aws/sso/cache"), "{c:?}");
+        assert!(c.fix.unwrap().contains("SSO_HELPER_TOKEN_STORE=file"));
     }
 
     /// A keychain that opens and then refuses the read (a keyring that stays

@@ -80,6 +80,19 @@ impl KeychainStore {
         })
     }
 
+    /// Whether a new entry could be created (for `doctor`): on the Secret Service,
+    /// that its default collection exists (`ReadAlias default`) — a gnome-keyring
+    /// started with no login keyring answers every search and then refuses every
+    /// write. The macOS Keychain and the Credential Manager: always.
+    ///
+    /// # Errors
+    /// [`Error::Keychain`] naming what is missing, with the fix for `chosen`.
+    pub fn check_writable(&self) -> Result<()> {
+        self.backend
+            .check_writable()
+            .map_err(|e| fix_for(e, self.chosen))
+    }
+
     /// The entry's text: `None` when it is absent or not ours (not text, or its
     /// parts do not add up); an error when the keychain would not answer.
     fn text(&self, user: &str) -> Result<Option<String>> {
@@ -695,6 +708,14 @@ mod platform {
                 .map_err(|e| error("reach", e))
         }
 
+        /// The default collection exists (where [`Entries::set`] creates items).
+        pub fn check_writable(&self) -> Result<()> {
+            self.service
+                .get_default_collection()
+                .map(drop)
+                .map_err(|e| error("open the default collection of", e))
+        }
+
         /// The items holding `user`'s entry, unlocked: one `SearchItems`, plus an
         /// `Unlock` (which may prompt) only when the entry is in a locked keyring.
         fn find(&self, user: &str) -> Result<Vec<Item<'_>>> {
@@ -848,6 +869,10 @@ mod platform {
         pub fn open() -> Result<Backend> {
             Ok(Backend)
         }
+
+        pub fn check_writable(&self) -> Result<()> {
+            Ok(())
+        }
     }
 
     impl Entries for Backend {
@@ -892,6 +917,10 @@ mod platform {
                 detail: "this platform has no keychain sso-helper can use".into(),
                 refused: false,
             })
+        }
+
+        pub fn check_writable(&self) -> Result<()> {
+            Ok(())
         }
     }
 
