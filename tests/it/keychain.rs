@@ -338,13 +338,16 @@ fn the_fallback_notice_names_the_flag_and_says_when_it_cannot_be_remembered() {
     let env = TestEnv::new();
     env.standard_config();
     let args = ["--profile", "dev-sso", "--token-store", "auto"];
+    let notices = |stderr: &str| -> Vec<String> {
+        stderr
+            .lines()
+            .filter(|l| l.contains("no OS keychain answered"))
+            .map(str::to_string)
+            .collect()
+    };
     let run = env.run(&args);
     run.json();
-    let notice: Vec<&str> = run
-        .stderr
-        .lines()
-        .filter(|l| l.contains("no OS keychain answered"))
-        .collect();
+    let notice = notices(&run.stderr);
     assert_eq!(notice.len(), 1, "{}", run.stderr);
     assert!(
         notice[0].contains("(pass --token-store file instead to silence this)")
@@ -359,11 +362,7 @@ fn the_fallback_notice_names_the_flag_and_says_when_it_cannot_be_remembered() {
     for _ in 0..2 {
         let run = env.run(&args);
         run.json();
-        let notice: Vec<&str> = run
-            .stderr
-            .lines()
-            .filter(|l| l.contains("no OS keychain answered"))
-            .collect();
+        let notice = notices(&run.stderr);
         assert_eq!(notice.len(), 1, "{}", run.stderr);
         assert!(
             notice[0].contains("this notice comes again on every call")
