@@ -99,13 +99,26 @@ esac
 # splits the line with shlex, the JS, Rust and Go SDKs run it with sh -c).
 # Windows: the C:\ path, bare, since the Rust and Go SDKs cannot run a quoted
 # one; double quotes only around a path that botocore's split or cmd.exe would
-# otherwise cut (a space, & | < > ^ , ; =), as configure writes it.
+# otherwise cut (a space, & | < > ^ , ; =: characters configure quotes too).
 command="$(sh_word "$dest")"
 if [ -n "$exe" ] && command -v cygpath >/dev/null 2>&1; then
     command="$(cygpath -w "$dest")"
+    # What sso-helper configure refuses there, or quotes (which the Rust and Go
+    # SDKs cannot run): said, with the way out.
+    problem=""
+    if printf '%s' "$command" | LC_ALL=C grep -q '[^ -~]'; then
+        problem="it has characters outside ASCII (botocore reads the config in the system code page)"
+    fi
     case "$command" in
-        *[" &|<>^,;="]*) command="\"$command\"" ;;
+        *[%\"]*) problem="it has % or \" (cmd.exe, which the JS, Rust and Go SDKs run it through, would change it)" ;;
+        *[" &|<>^,;="]*)
+            [ -n "$problem" ] || problem="it needs quotes, which the Rust and Go SDKs cannot run"
+            command="\"$command\""
+            ;;
     esac
+    if [ -n "$problem" ]; then
+        echo "note: $command is a poor credential_process path: $problem; install where the path is plain instead: PREFIX=/c/Tools ./install.sh" >&2
+    fi
 fi
 
 cat <<EOF
