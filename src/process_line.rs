@@ -213,11 +213,8 @@ pub fn quote_program(path: &str, platform: Platform) -> Result<String, Unwritabl
         });
     }
     match platform {
-        Platform::Linux | Platform::MacOs => Ok(if path.chars().all(posix_bare) {
-            path.to_string()
-        } else {
-            format!("'{}'", path.replace('\'', r"'\''"))
-        }),
+        // Not the program position's reserved-word rule: a path is never one.
+        Platform::Linux | Platform::MacOs => Ok(posix_word(path, false)),
         Platform::Windows => {
             const FIX: &str = r"install sso-helper in a directory whose path is plain ASCII without % or quotes (for example C:\Tools\sso-helper.exe)";
             let refuse = |why| Err(Unwritable { why, fix: FIX });
