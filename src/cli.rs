@@ -694,9 +694,15 @@ FILES:
                                           registrations, shared with `aws sso login`
     ~/.aws/cli/cache/                     file store: role credentials, shared with
                                           the AWS CLI v2
-    ~/.aws/sso-helper/                    lock files and sign-in outcomes (no secrets)
+    ~/.aws/credentials (or $AWS_SHARED_CREDENTIALS_FILE)
+                                          what export --format credentials writes
+    ~/.aws/sso-helper/                    lock files, sign-in outcomes, the index of
+                                          cached roles, notice markers (no secrets)
 
 ENVIRONMENT:
+    HOME (Windows: USERPROFILE, else HOMEDRIVE and HOMEPATH)
+                                          the home directory (~), as botocore finds
+                                          it; on Unix else the password database
     AWS_ENDPOINT_URL_SSO_OIDC, AWS_ENDPOINT_URL_SSO, AWS_ENDPOINT_URL,
     AWS_IGNORE_CONFIGURED_ENDPOINT_URLS   endpoint overrides, as in the AWS SDKs
     AWS_ENDPOINT_URL_SIGNIN               the Sign-In federation endpoint (console)
