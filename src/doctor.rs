@@ -2144,7 +2144,7 @@ credential_process = aws-vault export x
             (
                 ChosenBy::Variable,
                 "SSO_HELPER_TOKEN_STORE=keychain",
-                "set SSO_HELPER_TOKEN_STORE=file",
+                crate::store::set_file_store(Platform::current()),
             ),
         ] {
             let e = down(chosen);

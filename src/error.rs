@@ -113,11 +113,11 @@ impl Error {
                     .into(),
             ),
             Error::ChecksFailed => Some("fix the lines marked fail above".into()),
-            Error::Keychain { .. } => Some(
-                "unlock or start the keychain (on Linux a Secret Service such as gnome-keyring), \
-                 or set SSO_HELPER_TOKEN_STORE=file to use the AWS CLI's file cache"
-                    .into(),
-            ),
+            Error::Keychain { .. } => Some(format!(
+                "unlock or start the keychain (on Linux a Secret Service such as \
+                     gnome-keyring), or {} to use the AWS CLI's file cache",
+                crate::store::set_file_store(crate::platform::Platform::current())
+            )),
             Error::Network { .. } => Some(
                 "check the network, HTTPS_PROXY/NO_PROXY and any AWS_ENDPOINT_URL_* settings"
                     .into(),

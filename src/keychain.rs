@@ -1317,7 +1317,7 @@ mod tests {
             for chosen in [ChosenBy::Variable, ChosenBy::Default] {
                 let hint = fix_for(e(), chosen).hint().unwrap();
                 assert!(
-                    hint.contains("set SSO_HELPER_TOKEN_STORE=file")
+                    hint.contains(crate::store::set_file_store(Platform::current()))
                         && hint.contains("--token-store file"),
                     "{hint}"
                 );

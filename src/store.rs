@@ -86,13 +86,27 @@ impl ChosenBy {
         }
     }
 
-    /// How to choose the file store instead, as the user types it.
+    /// How to choose the file store instead, as the user types it in the
+    /// platform's shells ([`set_file_store`]).
     pub fn use_file_store(self) -> &'static str {
         match self {
             ChosenBy::Flag => "pass --token-store file instead",
-            ChosenBy::Variable | ChosenBy::Default => {
-                "set SSO_HELPER_TOKEN_STORE=file or pass --token-store file"
-            }
+            ChosenBy::Variable | ChosenBy::Default => set_file_store(Platform::current()),
+        }
+    }
+}
+
+/// Setting `SSO_HELPER_TOKEN_STORE=file`, as typed on `platform`: `export` in a
+/// POSIX shell and fish (a bare `set NAME=value` there sets the positional
+/// parameters, and fish refuses it); `set` in cmd.exe, `$Env:` in PowerShell.
+pub fn set_file_store(platform: Platform) -> &'static str {
+    match platform {
+        Platform::Linux | Platform::MacOs => {
+            "export SSO_HELPER_TOKEN_STORE=file or pass --token-store file"
+        }
+        Platform::Windows => {
+            "set SSO_HELPER_TOKEN_STORE=file (cmd.exe) or $Env:SSO_HELPER_TOKEN_STORE = 'file' \
+             (PowerShell), or pass --token-store file"
         }
     }
 }
@@ -817,6 +831,26 @@ mod tests {
 
     /// The flag beats the variable: a fix after `--token-store` names the flag
     /// alone, since setting the variable would change nothing.
+    /// The variable is set as each platform's shells set it: never a bare
+    /// `set NAME=value` on Unix, where sh takes it as positional parameters.
+    #[test]
+    fn the_file_store_variable_is_set_as_each_platforms_shells_set_it() {
+        for platform in [Platform::Linux, Platform::MacOs] {
+            let hint = set_file_store(platform);
+            assert!(
+                hint.starts_with("export SSO_HELPER_TOKEN_STORE=file"),
+                "{hint}"
+            );
+            assert!(!hint.contains("set SSO"), "{hint}");
+        }
+        let windows = set_file_store(Platform::Windows);
+        assert!(windows.contains("set SSO_HELPER_TOKEN_STORE=file (cmd.exe)"));
+        assert!(windows.contains("$Env:SSO_HELPER_TOKEN_STORE = 'file'"));
+        for platform in Platform::ALL {
+            assert!(set_file_store(platform).contains("--token-store file"));
+        }
+    }
+
     #[test]
     fn the_setting_that_chose_the_store_is_the_one_a_fix_names() {
         assert_eq!(

@@ -364,7 +364,7 @@ fn keychain_store_without_a_keychain_fails() {
     let run = doctor(&by_variable, &["--profile", "dev"]);
     let keychain = check(&run.stdout, "keychain")[0];
     assert!(
-        keychain.starts_with("fail") && keychain.contains("set SSO_HELPER_TOKEN_STORE=file"),
+        keychain.starts_with("fail") && keychain.contains("export SSO_HELPER_TOKEN_STORE=file"),
         "{keychain}"
     );
     // auto falls back: a warning, not a failure; silenced by the flag, which

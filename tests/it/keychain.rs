@@ -141,7 +141,7 @@ fn a_revoked_aws_cli_token_is_not_imported_again() {
 }
 
 /// The hint names the setting that chose the keychain: the flag beats the
-/// variable, so "set SSO_HELPER_TOKEN_STORE=file" would change nothing.
+/// variable, so "export SSO_HELPER_TOKEN_STORE=file" would change nothing.
 #[test]
 fn the_keychain_hint_names_the_flag_when_the_flag_chose_it() {
     let mut env = TestEnv::new();
