@@ -104,7 +104,7 @@ pub fn remove_bom(path: &str, platform: Platform) -> String {
     match platform {
         Platform::Linux | Platform::MacOs => format!(
             "for example with: perl -pi -e 's/^\\xEF\\xBB\\xBF// if $. == 1' {}",
-            posix_word(path)
+            posix_word(&not_an_option(path, platform))
         ),
         Platform::Windows => {
             let p = powershell_literal(path);
@@ -115,13 +115,25 @@ pub fn remove_bom(path: &str, platform: Platform) -> String {
     }
 }
 
+/// `path` as an argument no program takes for an option: a relative path that
+/// begins with `-` gets `./` (`.\` on Windows) before it.
+fn not_an_option(path: &str, platform: Platform) -> String {
+    match (path.starts_with('-'), platform) {
+        (false, _) => path.to_string(),
+        (true, Platform::Windows) => format!(".\\{path}"),
+        (true, _) => format!("./{path}"),
+    }
+}
+
 /// How to make the read-only file at `path` writable, in a few words: `chmod u+w`
 /// on Linux and macOS, `attrib -r` on Windows (a program both shells run), or
 /// there, for a path neither takes quoted alike, the file's Properties.
 pub fn make_writable(path: &str, platform: Platform) -> String {
     match platform {
-        Platform::Linux | Platform::MacOs => format!("chmod u+w {}", posix_word(path)),
-        Platform::Windows => match windows_word(path) {
+        Platform::Linux | Platform::MacOs => {
+            format!("chmod u+w {}", posix_word(&not_an_option(path, platform)))
+        }
+        Platform::Windows => match windows_word(&not_an_option(path, platform)) {
             Some(p) => format!("attrib -r {p}"),
             None => "clear Read-only in the file's Properties".into(),
         },
@@ -228,6 +240,9 @@ mod tests {
         for unix in [Platform::Linux, Platform::MacOs] {
             assert_eq!(make_writable("/t/ro cfg", unix), "chmod u+w '/t/ro cfg'");
             assert_eq!(make_writable("/t/config", unix), "chmod u+w /t/config");
+            // A relative path that looks like an option is not read as one.
+            assert_eq!(make_writable("-creds", unix), "chmod u+w ./-creds");
+            assert!(remove_bom("-cfg", unix).ends_with(" ./-cfg"));
         }
         assert_eq!(
             make_writable(r"C:\t\ro cfg", WIN),
@@ -241,5 +256,6 @@ mod tests {
             make_writable(r"C:\100%\config", WIN),
             "clear Read-only in the file's Properties"
         );
+        assert_eq!(make_writable("-creds", WIN), r"attrib -r .\-creds");
     }
 }
