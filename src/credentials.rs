@@ -135,14 +135,20 @@ impl<'c> Session<'c> {
     /// `SSO_HELPER_TOKEN_STORE`, else `auto` — the keychain when one answers, else
     /// the AWS CLI's file cache, said once on stderr. `keychain` never falls back.
     pub fn store(&self) -> Result<&dyn Store> {
+        self.open_store(None)
+    }
+
+    /// [`Session::store`], opened (when it is not yet) for reading `first`'s
+    /// role credentials first: the keychain sends that lookup with its opening.
+    fn open_store(&self, first: Option<&RoleKey>) -> Result<&dyn Store> {
         if let Some(s) = self.store.get() {
             return Ok(s.as_ref());
         }
         let (choice, chosen) = self.store_setting();
         let store: Box<dyn Store> = match choice {
             "file" => Box::new(FileStore::new(&self.aws)),
-            "keychain" => Box::new(KeychainStore::open(self.ctx, chosen)?),
-            "auto" => match KeychainStore::open(self.ctx, chosen) {
+            "keychain" => Box::new(KeychainStore::open(self.ctx, chosen, first)?),
+            "auto" => match KeychainStore::open(self.ctx, chosen, first) {
                 Ok(k) => Box::new(k),
                 Err(e) => {
                     self.ctx
@@ -503,7 +509,7 @@ impl<'c> Session<'c> {
             account_id: target.account_id.clone(),
             role_name: target.role_name.clone(),
         };
-        let store = self.store()?;
+        let store = self.open_store(Some(&key))?;
         let cached = || -> Result<Option<RoleCredentials>> {
             Ok(store
                 .try_load_role_credentials(&key)?

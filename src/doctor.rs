@@ -275,7 +275,7 @@ fn run_checks(ctx: &Context, opts: &Options, sso_session: Option<&str>) -> Vec<C
             let mut unwritable = None;
             let (store, unreachable) = match choice {
                 StoreChoice::File => (file_store(), None),
-                _ => match KeychainStore::open(ctx, chosen) {
+                _ => match KeychainStore::open(ctx, chosen, None) {
                     Ok(k) => {
                         unwritable = k.check_writable().err();
                         (Some(Box::new(k) as Box<dyn Store>), None)

@@ -59,22 +59,16 @@ impl KeychainStore {
     /// Credential Manager are always there.
     ///
     /// `chosen` is what chose the keychain, for the fixes its errors suggest.
+    /// `first`: the role credentials the caller will read first (the warm
+    /// path), whose lookup the Secret Service is sent with the session's
+    /// opening: a warm call is then two round trips to the bus, not three.
     ///
     /// # Errors
     /// [`Error::Keychain`] naming why the keychain cannot be reached.
-    pub fn open(ctx: &Context, chosen: ChosenBy) -> Result<KeychainStore> {
-        if let Some(why) = no_session_bus(ctx) {
-            return Err(fix_for(
-                Error::Keychain {
-                    action: "reach",
-                    detail: why,
-                    refused: false,
-                },
-                chosen,
-            ));
-        }
+    pub fn open(ctx: &Context, chosen: ChosenBy, first: Option<&RoleKey>) -> Result<KeychainStore> {
         Ok(KeychainStore {
-            backend: platform::Backend::open().map_err(|e| fix_for(e, chosen))?,
+            backend: platform::Backend::open(ctx, first.map(role_user).as_deref())
+                .map_err(|e| fix_for(e, chosen))?,
             limit: entry_limit(Platform::current()),
             chosen,
         })
@@ -118,37 +112,6 @@ impl KeychainStore {
     fn delete(&self, user: &str) -> Result<()> {
         delete_entry(&self.backend, self.limit, user).map_err(|e| fix_for(e, self.chosen))
     }
-}
-
-/// On Linux and the BSDs the Secret Service lives on the D-Bus session bus: when
-/// its socket plainly does not exist, say so at once instead of asking D-Bus (which
-/// costs a connection attempt on every call).
-#[cfg(all(unix, not(target_os = "macos")))]
-fn no_session_bus(ctx: &Context) -> Option<String> {
-    let path = match ctx.var("DBUS_SESSION_BUS_ADDRESS") {
-        Some(addr) => {
-            let path = addr.strip_prefix("unix:path=")?;
-            std::path::PathBuf::from(path.split(',').next().unwrap_or(path))
-        }
-        None => {
-            let runtime = match ctx.var("XDG_RUNTIME_DIR") {
-                Some(dir) => std::path::PathBuf::from(dir),
-                None => {
-                    // Not /proc/self's owner: the process is made non-dumpable
-                    // (lib.rs), which hands /proc/self to root.
-                    let uid = rustix::process::getuid().as_raw();
-                    std::path::PathBuf::from(format!("/run/user/{uid}"))
-                }
-            };
-            runtime.join("bus")
-        }
-    };
-    (!path.exists()).then(|| format!("no D-Bus session bus at {}", path.display()))
-}
-
-#[cfg(not(all(unix, not(target_os = "macos"))))]
-fn no_session_bus(_: &Context) -> Option<String> {
-    None
 }
 
 fn token_user(session: &SsoSession) -> String {
@@ -631,29 +594,23 @@ pub(crate) fn decode_entry(platform: Platform, bytes: Vec<u8>) -> Option<String>
     String::from_utf8(bytes).ok()
 }
 
-/// The Secret Service (freedesktop.org Secret Service API 0.2), through the
-/// `secret-service` crate's blocking API on one zbus connection.
-///
-/// Secrets travel in the `plain` algorithm (spec §"Transfer of Secrets"): the
-/// session bus is a socket only this user can reach, and a process of this user
-/// able to read bus traffic can as well ask the service for the secret, so the
-/// `dh-ietf1024-sha256-aes128-cbc-pkcs7` exchange protects nothing here while it
-/// costs two 1024-bit modular exponentiations (about 3 ms) on every call.
+/// The Secret Service (freedesktop.org Secret Service API 0.2) through
+/// [`crate::secret_service`]: one D-Bus connection and one `plain` session per
+/// process, no threads.
 #[cfg(all(unix, not(target_os = "macos")))]
 mod platform {
     use std::collections::HashMap;
 
-    use secret_service::EncryptionType;
-    use secret_service::blocking::{Item, SecretService};
-
     use super::{Entries, Fault, SERVICE};
+    use crate::context::Context;
     use crate::error::{Error, Result};
     use crate::platform::Platform;
+    use crate::secret_service::{self as ss, SecretService};
 
     const CONTENT_TYPE: &str = "text/plain";
 
     pub struct Backend {
-        service: SecretService<'static>,
+        service: SecretService,
     }
 
     fn attributes(user: &str) -> HashMap<&str, &str> {
@@ -662,30 +619,28 @@ mod platform {
 
     /// What the Secret Service's error means: a locked keyring that stayed locked
     /// (its unlock prompt dismissed, or none could be shown) is a refusal.
-    pub(super) fn classify(e: &secret_service::Error) -> Fault {
+    pub(super) fn classify(e: &ss::Error) -> Fault {
         match e {
-            secret_service::Error::Locked | secret_service::Error::Prompt => Fault::Denied,
-            secret_service::Error::Zbus(zbus::Error::MethodError(name, _, _))
-                if name.as_str() == "org.freedesktop.Secret.Error.IsLocked" =>
-            {
-                Fault::Denied
-            }
+            ss::Error::Dismissed => Fault::Denied,
+            e if e.name() == Some("org.freedesktop.Secret.Error.IsLocked") => Fault::Denied,
             _ => Fault::Failed,
         }
     }
 
     /// The error, described without a payload (none of these carries a secret).
-    pub(super) fn error(action: &'static str, e: secret_service::Error) -> Error {
+    pub(super) fn error(action: &'static str, e: ss::Error) -> Error {
         let fault = classify(&e);
         let detail = match e {
-            secret_service::Error::Locked => "the keychain is locked".into(),
-            secret_service::Error::Prompt => "the unlock prompt was dismissed".into(),
-            secret_service::Error::Unavailable => "no Secret Service is running".into(),
-            secret_service::Error::Zbus(zbus::Error::MethodError(name, message, _)) => {
-                match message {
-                    Some(m) => format!("{name}: {m}"),
-                    None => name.to_string(),
-                }
+            ss::Error::Dismissed => "the unlock prompt was dismissed".into(),
+            ss::Error::Method { ref name, .. }
+                if name == "org.freedesktop.DBus.Error.ServiceUnknown" =>
+            {
+                "no Secret Service is running".into()
+            }
+            ss::Error::Method { ref name, .. }
+                if name == "org.freedesktop.Secret.Error.IsLocked" =>
+            {
+                "the keychain is locked".into()
             }
             other => other.to_string(),
         };
@@ -702,31 +657,57 @@ mod platform {
     impl Backend {
         /// Connects to the session bus (`Hello`) and opens a `plain` session with
         /// the Secret Service (`OpenSession`), which fails when none is running.
-        pub fn open() -> Result<Backend> {
-            SecretService::connect(EncryptionType::Plain)
+        pub fn open(ctx: &Context, prefetch: Option<&str>) -> Result<Backend> {
+            let runtime = match ctx.var("XDG_RUNTIME_DIR") {
+                Some(dir) => std::path::PathBuf::from(dir),
+                None => {
+                    // Not /proc/self's owner: the process is made non-dumpable
+                    // (lib.rs), which hands /proc/self to root.
+                    let uid = rustix::process::getuid().as_raw();
+                    std::path::PathBuf::from(format!("/run/user/{uid}"))
+                }
+            };
+            let addresses = ss::session_bus(ctx.var("DBUS_SESSION_BUS_ADDRESS"), runtime).map_err(
+                |detail| Error::Keychain {
+                    action: "reach",
+                    detail,
+                    refused: false,
+                },
+            )?;
+            SecretService::open(&addresses, prefetch.map(attributes).as_ref())
                 .map(|service| Backend { service })
                 .map_err(|e| error("reach", e))
         }
 
         /// The default collection exists (where [`Entries::set`] creates items).
         pub fn check_writable(&self) -> Result<()> {
-            self.service
-                .get_default_collection()
-                .map(drop)
-                .map_err(|e| error("open the default collection of", e))
+            self.default_collection().map(drop)
+        }
+
+        fn default_collection(&self) -> Result<String> {
+            const ACTION: &str = "open the default collection of";
+            match self.service.default_collection() {
+                Ok(Some(path)) => Ok(path),
+                Ok(None) => Err(Error::Keychain {
+                    action: ACTION,
+                    detail: "the Secret Service has no default collection (no login keyring)"
+                        .into(),
+                    refused: false,
+                }),
+                Err(e) => Err(error(ACTION, e)),
+            }
         }
 
         /// The items holding `user`'s entry, unlocked: one `SearchItems`, plus an
         /// `Unlock` (which may prompt) only when the entry is in a locked keyring.
-        fn find(&self, user: &str) -> Result<Vec<Item<'_>>> {
+        fn find(&self, user: &str) -> Result<Vec<String>> {
             let found = self
                 .service
-                .search_items(attributes(user))
+                .search(&attributes(user))
                 .map_err(|e| error("search", e))?;
             if !found.locked.is_empty() {
-                let locked: Vec<&Item> = found.locked.iter().collect();
                 self.service
-                    .unlock_all(&locked)
+                    .unlock(&found.locked)
                     .map_err(|e| error("unlock", e))?;
             }
             Ok(found.unlocked.into_iter().chain(found.locked).collect())
@@ -739,7 +720,10 @@ mod platform {
         fn get(&self, user: &str) -> Result<Option<String>> {
             match self.find(user)?.as_slice() {
                 [item] => {
-                    let bytes = item.get_secret().map_err(|e| error("read", e))?;
+                    let bytes = self
+                        .service
+                        .get_secret(item)
+                        .map_err(|e| error("read", e))?;
                     Ok(String::from_utf8(bytes).ok())
                 }
                 _ => Ok(None),
@@ -752,29 +736,34 @@ mod platform {
             let secret = text.as_bytes();
             let items = self.find(user)?;
             if let [item] = items.as_slice() {
-                return item
-                    .set_secret(secret, CONTENT_TYPE)
+                return self
+                    .service
+                    .set_secret(item, secret, CONTENT_TYPE)
                     .map_err(|e| error("write to", e));
             }
             for item in &items {
-                item.delete().map_err(|e| error("delete from", e))?;
+                self.service
+                    .delete(item)
+                    .map_err(|e| error("delete from", e))?;
             }
-            let collection = self
+            let collection = self.default_collection()?;
+            if self
                 .service
-                .get_default_collection()
-                .map_err(|e| error("open the default collection of", e))?;
-            if collection.is_locked().map_err(|e| error("read", e))? {
-                collection.unlock().map_err(|e| error("unlock", e))?;
+                .is_locked(&collection)
+                .map_err(|e| error("read", e))?
+            {
+                self.service
+                    .unlock(std::slice::from_ref(&collection))
+                    .map_err(|e| error("unlock", e))?;
             }
-            collection
+            self.service
                 .create_item(
+                    &collection,
                     &format!("{SERVICE} {user}"),
-                    attributes(user),
+                    &attributes(user),
                     secret,
-                    true,
                     CONTENT_TYPE,
                 )
-                .map(drop)
                 .map_err(|e| error("write to", e))
         }
 
@@ -782,7 +771,9 @@ mod platform {
         fn delete(&self, user: &str) -> Result<bool> {
             let items = self.find(user)?;
             for item in &items {
-                item.delete().map_err(|e| error("delete from", e))?;
+                self.service
+                    .delete(item)
+                    .map_err(|e| error("delete from", e))?;
             }
             Ok(!items.is_empty())
         }
@@ -866,7 +857,7 @@ mod platform {
     }
 
     impl Backend {
-        pub fn open() -> Result<Backend> {
+        pub fn open(_: &crate::context::Context, _: Option<&str>) -> Result<Backend> {
             Ok(Backend)
         }
 
@@ -911,7 +902,7 @@ mod platform {
     pub struct Backend;
 
     impl Backend {
-        pub fn open() -> Result<Backend> {
+        pub fn open(_: &crate::context::Context, _: Option<&str>) -> Result<Backend> {
             Err(Error::Keychain {
                 action: "reach",
                 detail: "this platform has no keychain sso-helper can use".into(),
@@ -1372,25 +1363,35 @@ mod tests {
     #[cfg(all(unix, not(target_os = "macos")))]
     #[test]
     fn secret_service_refusals_are_told_from_failures() {
+        use crate::secret_service::Error as SsError;
+        let method = |name: &str| SsError::Method {
+            name: name.into(),
+            message: None,
+        };
+        assert_eq!(platform::classify(&SsError::Dismissed), Fault::Denied);
         assert_eq!(
-            platform::classify(&secret_service::Error::Prompt),
+            platform::classify(&method("org.freedesktop.Secret.Error.IsLocked")),
             Fault::Denied
         );
         assert_eq!(
-            platform::classify(&secret_service::Error::Locked),
-            Fault::Denied
-        );
-        assert_eq!(
-            platform::classify(&secret_service::Error::Unavailable),
+            platform::classify(&method("org.freedesktop.DBus.Error.ServiceUnknown")),
             Fault::Failed
         );
-        let line =
-            crate::error::one_line(&platform::error("unlock", secret_service::Error::Prompt));
+        assert_eq!(
+            platform::classify(&SsError::Io("cannot connect".into())),
+            Fault::Failed
+        );
+        let line = crate::error::one_line(&platform::error("unlock", SsError::Dismissed));
         assert!(
             line.contains("the unlock prompt was dismissed")
                 && line.contains("SSO_HELPER_TOKEN_STORE=file"),
             "{line}"
         );
+        let line = crate::error::one_line(&platform::error(
+            "reach",
+            method("org.freedesktop.DBus.Error.ServiceUnknown"),
+        ));
+        assert!(line.contains("no Secret Service is running"), "{line}");
     }
 }
 

@@ -80,6 +80,8 @@ pub mod portal;
 pub mod process_line;
 pub mod readfile;
 pub mod secret;
+#[cfg(all(unix, not(target_os = "macos")))]
+pub mod secret_service;
 pub mod shlex;
 pub mod store;
 pub mod suggest;

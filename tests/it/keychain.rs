@@ -1,6 +1,8 @@
 //! The OS keychain store against a real Secret Service (gnome-keyring on a private
 //! D-Bus): nothing long-lived on disk, `auto`'s fallback, `keychain`'s refusal.
 
+use std::path::Path;
+
 use serde_json::json;
 
 use crate::support::*;
@@ -380,4 +382,82 @@ fn line_of<'a>(report: &'a str, name: &str) -> &'a str {
         .lines()
         .find(|l| l.split_whitespace().nth(1) == Some(name))
         .unwrap_or_else(|| panic!("no `{name}` line in:\n{report}"))
+}
+
+/// The session bus is found wherever the D-Bus specification lets it be: an
+/// abstract socket, a path with escaped bytes among several addresses, or
+/// (the variable unset) `$XDG_RUNTIME_DIR/bus`, where systemd puts it. Each is
+/// a real bus with a real Secret Service; a sign-in stores its token there and
+/// the next call reads it back without a request.
+#[test]
+fn the_session_bus_is_found_at_every_kind_of_address() {
+    /// Where the bus listens, given its runtime directory.
+    type Listen = fn(&Path) -> String;
+    let cases: [(&str, Listen); 3] = [
+        ("abstract", |run| {
+            format!("unix:abstract={}/abstract-bus", run.display())
+        }),
+        ("escaped path", |run| {
+            format!("unix:path={}/bus%20with%20space", run.display())
+        }),
+        ("runtime dir", |run| {
+            format!("unix:path={}/bus", run.display())
+        }),
+    ];
+    for (kind, listen) in cases {
+        let service = SecretService::start_listening(|run| Some(listen(run)));
+        let mut env = TestEnv::new();
+        env.standard_config();
+        env.set("SSO_HELPER_TOKEN_STORE", "keychain");
+        match kind {
+            "runtime dir" => {
+                env.unset("DBUS_SESSION_BUS_ADDRESS");
+                env.set("XDG_RUNTIME_DIR", &service.runtime.display().to_string());
+            }
+            "escaped path" => {
+                // A transport sso-helper does not speak comes first, and the path
+                // has its spaces escaped, as dbus-daemon prints it.
+                let address = &service.address;
+                assert!(address.contains("bus%20with%20space"), "{address}");
+                env.set(
+                    "DBUS_SESSION_BUS_ADDRESS",
+                    &format!("tcp:host=127.0.0.1,port=1;{address}"),
+                );
+            }
+            _ => {
+                assert!(
+                    service.address.starts_with("unix:abstract="),
+                    "{}",
+                    service.address
+                );
+                env.set("DBUS_SESSION_BUS_ADDRESS", &service.address);
+            }
+        }
+        let first = env.run(&["--profile", "dev-sso"]).json();
+        let second = env.run(&["--profile", "dev-sso"]).json();
+        assert_eq!(first, second, "{kind}");
+        assert_eq!(env.standin.count(Op::GetRoleCredentials), 1, "{kind}");
+        assert!(
+            !env.aws("sso/cache").exists(),
+            "{kind}: the token went to the file cache"
+        );
+    }
+}
+
+/// An address with no Unix socket in it is one line naming the variable and
+/// what sso-helper needs, with the file store as the way out.
+#[test]
+fn a_session_bus_address_without_a_unix_socket_is_named() {
+    let mut env = TestEnv::new();
+    env.standard_config();
+    env.set("SSO_HELPER_TOKEN_STORE", "keychain");
+    env.set("DBUS_SESSION_BUS_ADDRESS", "tcp:host=127.0.0.1,port=1");
+    env.run(&["--profile", "dev-sso"]).fails(
+        1,
+        &[
+            "DBUS_SESSION_BUS_ADDRESS = tcp:host=127.0.0.1,port=1 names no Unix socket",
+            "SSO_HELPER_TOKEN_STORE=file",
+        ],
+    );
+    assert_eq!(env.standin.count(Op::StartDeviceAuthorization), 0);
 }

@@ -15,6 +15,8 @@ pub struct TestEnv {
     pub standin: StandIn,
     pub browser_log: PathBuf,
     vars: Vec<(String, String)>,
+    /// Variables of [`TestEnv::env`] a test takes away.
+    unset: Vec<String>,
 }
 
 #[derive(Debug)]
@@ -69,6 +71,7 @@ impl TestEnv {
             standin: StandIn::start(config),
             browser_log,
             vars: Vec::new(),
+            unset: Vec::new(),
         }
     }
 
@@ -81,7 +84,16 @@ impl TestEnv {
     }
 
     pub fn set(&mut self, k: &str, v: &str) -> &mut TestEnv {
+        self.unset.retain(|name| name != k);
         self.vars.push((k.into(), v.into()));
+        self
+    }
+
+    /// Leaves `k` out of every run's environment (also one [`TestEnv::env`]
+    /// sets by default).
+    pub fn unset(&mut self, k: &str) -> &mut TestEnv {
+        self.vars.retain(|(name, _)| name != k);
+        self.unset.push(k.into());
         self
     }
 
@@ -153,6 +165,7 @@ impl TestEnv {
             ),
         ];
         v.extend(self.vars.iter().cloned());
+        v.retain(|(k, _)| !self.unset.contains(k));
         v
     }
 
@@ -330,12 +343,22 @@ pub fn issued_keys(s: &StandIn) -> Vec<String> {
 pub struct SecretService {
     bus: std::process::Child,
     pub address: String,
+    /// The service's private `XDG_RUNTIME_DIR`.
+    pub runtime: PathBuf,
     _dir: tempfile::TempDir,
 }
 
 impl SecretService {
     #[track_caller]
     pub fn start() -> SecretService {
+        Self::start_listening(|_| None)
+    }
+
+    /// [`SecretService::start`] with the bus listening where `listen` says (a
+    /// D-Bus server address), given the service's private runtime directory;
+    /// `None`: where the session configuration says (`unix:tmpdir=/tmp`).
+    #[track_caller]
+    pub fn start_listening(listen: impl FnOnce(&Path) -> Option<String>) -> SecretService {
         use std::io::{BufRead, Write};
         let dir = tempfile::tempdir().unwrap();
         let runtime = dir.path().join("run");
@@ -345,8 +368,16 @@ impl SecretService {
             use std::os::unix::fs::PermissionsExt;
             std::fs::set_permissions(&runtime, std::fs::Permissions::from_mode(0o700)).unwrap();
         }
+        let mut args = vec![
+            "--session".to_string(),
+            "--nofork".into(),
+            "--print-address=1".into(),
+        ];
+        if let Some(address) = listen(&runtime) {
+            args.push(format!("--address={address}"));
+        }
         let mut bus = Command::new("dbus-daemon")
-            .args(["--session", "--nofork", "--print-address=1"])
+            .args(&args)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -410,6 +441,7 @@ impl SecretService {
         SecretService {
             bus,
             address,
+            runtime,
             _dir: dir,
         }
     }
