@@ -712,6 +712,10 @@ ENVIRONMENT:
     AWS_DEFAULT_PROFILE, AWS_PROFILE      the profile, when --profile is not given
     BROWSER                               the browser commands, as Python reads them
     SSO_HELPER_TOKEN_STORE                keychain, file or auto
+    DBUS_SESSION_BUS_ADDRESS, XDG_RUNTIME_DIR
+                                          Linux and the BSDs: the session bus of
+                                          the Secret Service (its unix: addresses;
+                                          unset, $XDG_RUNTIME_DIR/bus)
     SSO_HELPER_NO_LOGIN=1                 as --no-login
     SSO_HELPER_NO_BROWSER=1               as --no-browser
     SSO_HELPER_LOG=debug                  as -v

@@ -167,6 +167,13 @@ impl<'c> Session<'c> {
         Ok(self.store.get_or_init(|| store).as_ref())
     }
 
+    /// The AWS CLI's file cache, when `store` is a keychain that `auto` chose:
+    /// where what the keychain will not take is kept instead.
+    fn auto_fallback(&self, store: &dyn Store) -> Option<FileStore> {
+        (store.name() != "file" && self.store_setting().0 == "auto")
+            .then(|| FileStore::new(&self.aws))
+    }
+
     /// The token store asked for, and by what: `--token-store`, else
     /// `SSO_HELPER_TOKEN_STORE`, else `auto` (by nothing).
     fn store_setting(&self) -> (&str, ChosenBy) {
@@ -469,11 +476,13 @@ impl<'c> Session<'c> {
             base: self.endpoint(Service::Oidc, session)?,
         };
         let retry = self.login_command(session);
+        let fallback = self.auto_fallback(self.store()?);
         let login_opts = LoginOptions {
             no_browser: opts.no_browser || self.ctx.flag("SSO_HELPER_NO_BROWSER"),
             retry_command: &retry,
             unattended: opts.unattended,
             redirect_port: opts.redirect_port.or(session.redirect_port),
+            registration_fallback: fallback.as_ref().map(|f| f as &dyn Store),
         };
         login_opts.check_before_start(self.ctx, session)?;
         let flow = login::choose_flow(
@@ -510,10 +519,17 @@ impl<'c> Session<'c> {
             role_name: target.role_name.clone(),
         };
         let store = self.open_store(Some(&key))?;
+        // With `auto`, role credentials a keychain would not take went to the
+        // AWS CLI's file cache (keep_role_credentials): look there on a miss.
+        let fallback = self.auto_fallback(store);
         let cached = || -> Result<Option<RoleCredentials>> {
-            Ok(store
-                .try_load_role_credentials(&key)?
-                .filter(|c| c.expiration - ctx.now() >= MIN_LIFETIME))
+            let found = match store.try_load_role_credentials(&key)? {
+                Some(c) => Some(c),
+                None => fallback
+                    .as_ref()
+                    .and_then(|f| f.load_role_credentials(&key)),
+            };
+            Ok(found.filter(|c| c.expiration - ctx.now() >= MIN_LIFETIME))
         };
         if let Some(c) = cached()? {
             ctx.debug(|| "serving cached role credentials".into());
@@ -575,15 +591,28 @@ impl<'c> Session<'c> {
     fn keep_role_credentials(&self, store: &dyn Store, key: &RoleKey, creds: &RoleCredentials) {
         let role = format!("{} in {}", key.role_name, key.account_id);
         if let Err(e) = store.save_role_credentials(key, creds) {
-            eprintln!(
-                "{}",
-                not_kept(
-                    &format!("the credentials of role {role} could not be cached"),
-                    &e,
-                    "this call goes on, the next one fetches them again",
-                )
-            );
-            return;
+            if let Some(file) = self.auto_fallback(store)
+                && file.save_role_credentials(key, creds).is_ok()
+            {
+                eprintln!(
+                    "{}",
+                    format!(
+                        "sso-helper: the OS keychain did not take the credentials of role {role} ({e}); they are cached in the AWS CLI's cache in {} instead",
+                        self.aws.join("cli").join("cache").display()
+                    )
+                    .replace(['\n', '\r'], " ")
+                );
+            } else {
+                eprintln!(
+                    "{}",
+                    not_kept(
+                        &format!("the credentials of role {role} could not be cached"),
+                        &e,
+                        "this call goes on, the next one fetches them again",
+                    )
+                );
+                return;
+            }
         }
         if let Err(e) = RoleIndex::new(&self.aws).add(key) {
             eprintln!(

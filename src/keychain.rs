@@ -11,7 +11,8 @@
 //! scheme of the `keyring` crate that wrote them before 0.2, so entries written then
 //! are read now. A warm call makes one lookup: on the Secret Service that is four
 //! D-Bus messages on one connection (`Hello`, `OpenSession`, `SearchItems`,
-//! `GetSecret`; docs/performance.md counts them).
+//! `GetSecret`; docs/performance.md counts them) in two round trips, the first
+//! three sent together ([`crate::secret_service`]).
 //!
 //! **Sizes.** The Windows Credential Manager keeps at most
 //! `CRED_MAX_CREDENTIAL_BLOB_SIZE` = 2,560 bytes per credential, and keyring

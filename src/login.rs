@@ -36,6 +36,11 @@ pub struct LoginOptions<'a> {
     /// A fixed port for the PKCE listener (`--redirect-port`,
     /// `sso_helper_redirect_port`): for SSH port forwarding.
     pub redirect_port: Option<u16>,
+    /// Where the client registration is kept when the store will not take it,
+    /// and looked for when the store has none: the AWS CLI's file cache, for a
+    /// keychain `auto` chose (as the token, `Session::keep_token`). `None`: the
+    /// store's refusal stops the sign-in before it starts.
+    pub registration_fallback: Option<&'a dyn Store>,
 }
 
 impl LoginOptions<'_> {
@@ -85,7 +90,8 @@ impl LoginOptions<'_> {
 }
 
 /// The client registration for a sign-in with `flow`: the stored one while it
-/// fits, else a new one, stored for next time.
+/// fits, else a new one, stored for next time (in `opts.registration_fallback`
+/// when the store will not take it).
 fn registration(
     ctx: &Context,
     oidc: &Oidc<'_>,
@@ -93,13 +99,17 @@ fn registration(
     session: &SsoSession,
     flow: Flow,
     fresh: bool,
+    opts: &LoginOptions<'_>,
 ) -> Result<Registration> {
     let now = ctx.now();
-    if !fresh
-        && let Some(reg) = store
-            .try_load_registration(session)?
-            .filter(|r| r.fits(flow, now))
-    {
+    let stored = match store.try_load_registration(session)? {
+        Some(reg) => Some(reg),
+        None => match opts.registration_fallback {
+            Some(fallback) => fallback.try_load_registration(session)?,
+            None => None,
+        },
+    };
+    if !fresh && let Some(reg) = stored.filter(|r| r.fits(flow, now)) {
         ctx.debug(|| "reusing the stored client registration".into());
         return Ok(reg);
     }
@@ -108,7 +118,18 @@ fn registration(
         None => format!("sso-helper-{}", now.unix_timestamp()),
     };
     let reg = oidc.register_client(&name, &session.start_url, &session.scopes, flow, now)?;
-    store.save_registration(session, &reg)?;
+    if let Err(e) = store.save_registration(session, &reg) {
+        let Some(fallback) = opts.registration_fallback else {
+            return Err(e);
+        };
+        ctx.debug(|| {
+            format!(
+                "the {} store did not take the client registration: {e}",
+                store.name()
+            )
+        });
+        fallback.save_registration(session, &reg).map_err(|_| e)?;
+    }
     Ok(reg)
 }
 
@@ -123,12 +144,12 @@ pub fn device_login(
     opts: &LoginOptions<'_>,
 ) -> Result<Token> {
     let host = url_host(&oidc.base);
-    let mut reg = registration(ctx, oidc, store, session, Flow::Device, false)?;
+    let mut reg = registration(ctx, oidc, store, session, Flow::Device, false, opts)?;
     let auth = match oidc.start_device_authorization(&reg, &session.start_url)? {
         Ok(auth) => auth,
         Err(Grant::InvalidClient) => {
             // The stored registration was revoked or is unknown: register anew, once.
-            reg = registration(ctx, oidc, store, session, Flow::Device, true)?;
+            reg = registration(ctx, oidc, store, session, Flow::Device, true, opts)?;
             oidc.start_device_authorization(&reg, &session.start_url)?
                 .map_err(|g| g.into_error("StartDeviceAuthorization", &host))?
         }
@@ -279,7 +300,7 @@ pub fn pkce_login(
     opts: &LoginOptions<'_>,
 ) -> Result<Token> {
     let host = url_host(&oidc.base);
-    let reg = registration(ctx, oidc, store, session, Flow::Pkce, false)?;
+    let reg = registration(ctx, oidc, store, session, Flow::Pkce, false, opts)?;
     let listener = TcpListener::bind(("127.0.0.1", opts.redirect_port.unwrap_or(0))).map_err(
         |e| match opts.redirect_port {
             Some(port) => Error::Login {

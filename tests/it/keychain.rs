@@ -461,3 +461,58 @@ fn a_session_bus_address_without_a_unix_socket_is_named() {
     );
     assert_eq!(env.standin.count(Op::StartDeviceAuthorization), 0);
 }
+
+/// `auto` with a keychain that answers reads but refuses writes (no default
+/// collection): the token and the role credentials both go to the AWS CLI's
+/// file cache, each said once on stderr, and the next call is served from
+/// there without a request.
+#[test]
+fn auto_keeps_what_the_keychain_refuses_in_the_file_cache() {
+    let service = SecretService::start_without_login_keyring();
+    let mut env = TestEnv::new();
+    env.standard_config();
+    env.set("SSO_HELPER_TOKEN_STORE", "auto");
+    env.set("DBUS_SESSION_BUS_ADDRESS", &service.address);
+    let first = env.run(&["--profile", "dev-sso"]);
+    let creds = first.json();
+    for what in [
+        "the OS keychain did not take the token",
+        "the OS keychain did not take the credentials of role ReadOnly in 111111111111",
+    ] {
+        assert_eq!(
+            first.stderr.matches(what).count(),
+            1,
+            "{what}:\n{}",
+            first.stderr
+        );
+    }
+    assert!(env.aws("sso/cache").is_dir() && env.aws("cli/cache").is_dir());
+    let second = env.run(&["--profile", "dev-sso"]);
+    assert_eq!(second.json(), creds);
+    assert_eq!(second.stderr, "", "a warm call says nothing");
+    assert_eq!(env.standin.count(Op::GetRoleCredentials), 1);
+    assert_eq!(env.standin.count(Op::StartDeviceAuthorization), 1);
+    // logout finds and deletes them there too.
+    let out = env
+        .run(&["logout", "--profile", "dev-sso"])
+        .ok()
+        .stdout
+        .clone();
+    assert!(out.contains("the cached credentials of 1 role"), "{out}");
+    assert!(
+        files_under(&env.aws("cli/cache")).is_empty(),
+        "{:?}",
+        files_under(&env.aws("cli/cache"))
+    );
+    // `keychain` never falls back: it stops before a sign-in whose token it
+    // could not keep.
+    let mut env = TestEnv::new();
+    env.standard_config();
+    env.set("SSO_HELPER_TOKEN_STORE", "keychain");
+    env.set("DBUS_SESSION_BUS_ADDRESS", &service.address);
+    env.run(&["--profile", "dev-sso"]).fails(
+        1,
+        &["has no default collection", "SSO_HELPER_TOKEN_STORE=file"],
+    );
+    assert_eq!(env.standin.count(Op::StartDeviceAuthorization), 0);
+}

@@ -354,11 +354,25 @@ impl SecretService {
         Self::start_listening(|_| None)
     }
 
+    /// A Secret Service with no login keyring, hence no default collection:
+    /// gnome-keyring started with an empty password answers every search and
+    /// refuses every write.
+    #[track_caller]
+    pub fn start_without_login_keyring() -> SecretService {
+        Self::launch(|_| None, b"")
+    }
+
     /// [`SecretService::start`] with the bus listening where `listen` says (a
     /// D-Bus server address), given the service's private runtime directory;
     /// `None`: where the session configuration says (`unix:tmpdir=/tmp`).
     #[track_caller]
     pub fn start_listening(listen: impl FnOnce(&Path) -> Option<String>) -> SecretService {
+        // The password of the test's own login keyring.
+        Self::launch(listen, b"sso-helper-test")
+    }
+
+    #[track_caller]
+    fn launch(listen: impl FnOnce(&Path) -> Option<String>, password: &[u8]) -> SecretService {
         use std::io::{BufRead, Write};
         let dir = tempfile::tempdir().unwrap();
         let runtime = dir.path().join("run");
@@ -403,13 +417,7 @@ impl SecretService {
             .stderr(Stdio::null())
             .spawn()
             .unwrap_or_else(|e| panic!("gnome-keyring-daemon: {e}; install it (apt-get install gnome-keyring) — .ci/run does"));
-        // The password of the test's own login keyring.
-        keyring
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(b"sso-helper-test")
-            .unwrap();
+        keyring.stdin.take().unwrap().write_all(password).unwrap();
         assert!(
             keyring.wait().unwrap().success(),
             "gnome-keyring-daemon did not start"
