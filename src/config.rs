@@ -271,9 +271,31 @@ fn is_other_profile(name: &[u8], wanted: &str) -> bool {
 }
 
 /// Whether `word` holds a byte below `!` (shlex's white space among them) or a
-/// quote or backslash, eight bytes at a time: the warm path asks it of every
-/// header of the config.
+/// quote or backslash, sixteen or eight bytes at a time: the warm path asks it
+/// of every header of the config.
 fn has_space_or_quote(word: &[u8]) -> bool {
+    if let Some(last) = word.len().checked_sub(16) {
+        use wide::u8x16;
+        // Blocks from the start, and the last one (overlapping the one before).
+        let at = |i: usize| {
+            let v = u8x16::new(word[i..i + 16].try_into().expect("16 bytes"));
+            let is = |c: u8| v.simd_eq(u8x16::splat(c));
+            // `max(v, ' ') == ' '`: v is at most a space.
+            let odd = u8x16::splat(b' ').max(v).simd_eq(u8x16::splat(b' '))
+                | is(b'"')
+                | is(b'\'')
+                | is(b'\\');
+            odd.to_bitmask() != 0
+        };
+        let mut i = 0;
+        while i < last {
+            if at(i) {
+                return true;
+            }
+            i += 16;
+        }
+        return at(last);
+    }
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
     // The high bit of each byte below `!` or equal to one of the three, exact

@@ -140,6 +140,13 @@ impl State {
                     break;
                 }
             }
+            if !self.has_cr
+                && buf[i] == b'['
+                && let Some(next) = self.header(buf, i, filled, keep)
+            {
+                i = next;
+                continue;
+            }
             let Some((end, next)) = self.line_end(buf, i, filled, eof) else {
                 break;
             };
@@ -155,6 +162,40 @@ impl State {
         }
         self.pos = i;
         true
+    }
+
+    /// The common header at `i` in a file without `\r`: `[NAME]` from the
+    /// line's first byte to its `\n`, a name not seen before and not
+    /// `DEFAULT`; the start of the next line. `None`, having changed nothing,
+    /// for any other line: the general way reads it.
+    #[inline(always)]
+    fn header(
+        &mut self,
+        buf: &[u8],
+        i: usize,
+        filled: usize,
+        keep: &mut dyn FnMut(&[u8]) -> bool,
+    ) -> Option<usize> {
+        let lf = find_lf(buf, i, filled);
+        if lf == filled || lf < i + 3 || buf[lf - 1] != b']' {
+            return None;
+        }
+        let name = &buf[i + 1..lf - 1];
+        if name == b"DEFAULT" || !self.names.insert(name_print(name)) {
+            return None; // refused by the general way (which finds it again)
+        }
+        self.number += 1;
+        self.indent_level = 0;
+        self.open = None;
+        self.keys.clear();
+        self.section = if keep(name) {
+            self.kept_lines.push(self.number);
+            self.keep_line(&buf[i..lf]);
+            Section::Kept
+        } else {
+            Section::Skipped
+        };
+        Some(lf + 1)
     }
 
     /// Reads the common lines from `start` on — `key = value` from the line's
@@ -490,10 +531,13 @@ fn name_print(name: &[u8]) -> u64 {
     h
 }
 
-/// Section names by fingerprint: open addressing, doubled when half full.
+/// Section names by fingerprint: open addressing, doubled when half full. A
+/// slot holds 32 bits of the fingerprint (the slot's place comes from the
+/// high ones), so that the table of a big config costs half the fresh pages;
+/// two names whose bits agree (rarely) send the file to the exact reader.
 #[derive(Default)]
 struct NameSet {
-    slots: Vec<u64>,
+    slots: Vec<u32>,
     len: usize,
 }
 
@@ -512,21 +556,22 @@ impl NameSet {
         }
     }
 
-    /// Adds a name; false when it (or one with its fingerprint) was there.
+    /// Adds a name; false when it (or one with its fingerprint's high half)
+    /// was there.
     #[inline]
     fn insert(&mut self, print: u64) -> bool {
         if 2 * (self.len + 1) > self.slots.len() {
             self.grow();
         }
-        self.put(print.max(1))
+        self.put(((print >> 32) as u32).max(1))
     }
 
     /// `print` (not 0, which marks an empty slot) in its slot; false when there.
     #[inline]
-    fn put(&mut self, print: u64) -> bool {
+    fn put(&mut self, print: u32) -> bool {
         let mask = self.slots.len() - 1;
         // The high bits, the best mixed.
-        let mut i = (print >> (64 - self.slots.len().trailing_zeros())) as usize;
+        let mut i = (print >> (32 - self.slots.len().trailing_zeros())) as usize;
         loop {
             match self.slots[i] {
                 0 => {
