@@ -715,7 +715,8 @@ ENVIRONMENT:
     DBUS_SESSION_BUS_ADDRESS, XDG_RUNTIME_DIR
                                           Linux and the BSDs: the session bus of
                                           the Secret Service (its unix: addresses;
-                                          unset, $XDG_RUNTIME_DIR/bus)
+                                          unset, $XDG_RUNTIME_DIR/bus, else
+                                          /run/user/UID/bus)
     SSO_HELPER_NO_LOGIN=1                 as --no-login
     SSO_HELPER_NO_BROWSER=1               as --no-browser
     SSO_HELPER_LOG=debug                  as -v

@@ -169,7 +169,7 @@ impl<'c> Session<'c> {
 
     /// The AWS CLI's file cache, when `store` is a keychain that `auto` chose:
     /// where what the keychain will not take is kept instead.
-    fn auto_fallback(&self, store: &dyn Store) -> Option<FileStore> {
+    pub(crate) fn auto_fallback(&self, store: &dyn Store) -> Option<FileStore> {
         (store.name() != "file" && self.store_setting().0 == "auto")
             .then(|| FileStore::new(&self.aws))
     }
@@ -200,8 +200,12 @@ impl<'c> Session<'c> {
             && file.save_token(session, token).is_ok()
         {
             eprintln!(
-                "sso-helper: the OS keychain did not take the token ({e}); it is kept in the AWS CLI's cache in {} instead",
-                self.aws.join("sso").join("cache").display()
+                "{}",
+                format!(
+                    "sso-helper: the OS keychain did not take the token ({e}); it is kept in the AWS CLI's cache in {} instead",
+                    self.aws.join("sso").join("cache").display()
+                )
+                .replace(['\n', '\r'], " ")
             );
         } else {
             eprintln!(
@@ -345,6 +349,9 @@ impl<'c> Session<'c> {
         if let Some(err) = self.locks.failure_since(&key, self.started) {
             return Err(err);
         }
+        // With `auto`, a token the keychain would not take is in the AWS CLI's
+        // cache (keep_token): one that has expired is refreshed from there.
+        let mut from_file = None;
         let candidate = match rejected {
             Some(r) => {
                 if stored.as_ref().is_some_and(is_rejected) {
@@ -354,7 +361,13 @@ impl<'c> Session<'c> {
                 dead.expires_at = now - Duration::seconds(1);
                 Some(dead)
             }
-            None => stored,
+            None => match stored {
+                Some(t) => Some(t),
+                None => {
+                    from_file = self.auto_fallback(self.store()?);
+                    from_file.as_ref().and_then(|f| f.load_token(session))
+                }
+            },
         };
         if let Some(t) = &candidate
             && t.refresh_material(now).is_some()
@@ -364,6 +377,14 @@ impl<'c> Session<'c> {
                 base: self.endpoint(Service::Oidc, session)?,
             };
             if let Some(token) = self.refresh_or_follow(&oidc, session, t, &is_rejected)? {
+                // The refresh may have used up the refresh token of the AWS CLI's
+                // copy: the new token replaces it there too, whichever store
+                // took it.
+                if let Some(file) = &from_file
+                    && let Err(e) = file.save_token(session, &token)
+                {
+                    ctx.debug(|| format!("could not update the AWS CLI's token: {e}"));
+                }
                 return Ok(token);
             }
         }
@@ -522,14 +543,15 @@ impl<'c> Session<'c> {
         // With `auto`, role credentials a keychain would not take went to the
         // AWS CLI's file cache (keep_role_credentials): look there on a miss.
         let fallback = self.auto_fallback(store);
+        let fresh = |c: &RoleCredentials| c.expiration - ctx.now() >= MIN_LIFETIME;
         let cached = || -> Result<Option<RoleCredentials>> {
-            let found = match store.try_load_role_credentials(&key)? {
+            Ok(match store.try_load_role_credentials(&key)?.filter(fresh) {
                 Some(c) => Some(c),
                 None => fallback
                     .as_ref()
-                    .and_then(|f| f.load_role_credentials(&key)),
-            };
-            Ok(found.filter(|c| c.expiration - ctx.now() >= MIN_LIFETIME))
+                    .and_then(|f| f.load_role_credentials(&key))
+                    .filter(fresh),
+            })
         };
         if let Some(c) = cached()? {
             ctx.debug(|| "serving cached role credentials".into());
@@ -798,8 +820,12 @@ impl Session<'_> {
         }
         store.delete_token(session)?;
         store.delete_registration(session)?;
-        if store.name() != "file" && !tokens.is_empty() {
-            file_store.delete_token(session)?;
+        if store.name() != "file" {
+            if !tokens.is_empty() {
+                file_store.delete_token(session)?;
+            }
+            // What `auto` kept there when the keychain would not take it.
+            file_store.delete_registration(session)?;
         }
         // The roles the config names, and every role sso-helper cached for the
         // session (also those the config no longer names).

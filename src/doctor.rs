@@ -1238,9 +1238,16 @@ pub fn keychain_check(
         (StoreChoice::Auto, Some(Probe::Unwritable(e))) => Check::warn(
             "keychain",
             format!(
-                "the OS keychain answers but cannot store a new token ({e}): a sign-in's token \
-                 goes to the AWS CLI file cache in {} instead",
-                cache_dir.display()
+                "the OS keychain answers but cannot store anything ({e}): tokens and client \
+                 registrations go to the AWS CLI file cache in {} instead, role credentials to \
+                 {}",
+                cache_dir.display(),
+                cache_dir
+                    .parent()
+                    .and_then(Path::parent)
+                    .map(|aws| aws.join("cli").join("cache"))
+                    .unwrap_or_else(|| PathBuf::from("~/.aws/cli/cache"))
+                    .display()
             ),
             format!(
                 "give the keychain a default keyring (a desktop login creates one), or choose \

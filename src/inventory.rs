@@ -233,6 +233,7 @@ pub fn status(session: &Session<'_>, json: bool) -> Result<String> {
     let now = session.ctx.now();
     let sessions = session.sessions_in_config();
     let cli_store = FileStore::new(&session.aws);
+    let fallback = session.auto_fallback(store);
     let mut out = Vec::new();
     for sso in &sessions {
         let (token, source) = match store.try_load_token(sso)? {
@@ -267,7 +268,14 @@ pub fn status(session: &Session<'_>, json: bool) -> Result<String> {
             .role_keys(sso)
             .into_iter()
             .map(|(profile, key)| {
-                let creds = store.try_load_role_credentials(&key)?;
+                let creds = match store.try_load_role_credentials(&key)? {
+                    Some(c) => Some(c),
+                    // What `auto` kept in the file cache when the keychain would
+                    // not take it (the credentials command looks there too).
+                    None => fallback
+                        .as_ref()
+                        .and_then(|f| f.load_role_credentials(&key)),
+                };
                 Ok(RoleJson {
                     profile,
                     account_id: key.account_id,

@@ -632,7 +632,7 @@ mod platform {
     pub(super) fn error(action: &'static str, e: ss::Error) -> Error {
         let fault = classify(&e);
         let detail = match e {
-            ss::Error::Dismissed => "the unlock prompt was dismissed".into(),
+            ss::Error::Dismissed if action == "unlock" => "the unlock prompt was dismissed".into(),
             ss::Error::Method { ref name, .. }
                 if name == "org.freedesktop.DBus.Error.ServiceUnknown" =>
             {
@@ -659,7 +659,9 @@ mod platform {
         /// Connects to the session bus (`Hello`) and opens a `plain` session with
         /// the Secret Service (`OpenSession`), which fails when none is running.
         pub fn open(ctx: &Context, prefetch: Option<&str>) -> Result<Backend> {
-            let runtime = match ctx.var("XDG_RUNTIME_DIR") {
+            // A relative XDG_RUNTIME_DIR is invalid (XDG Base Directory
+            // specification) and ignored, as sd-bus does.
+            let runtime = match ctx.var("XDG_RUNTIME_DIR").filter(|d| d.starts_with('/')) {
                 Some(dir) => std::path::PathBuf::from(dir),
                 None => {
                     // Not /proc/self's owner: the process is made non-dumpable

@@ -102,14 +102,18 @@ fn registration(
     opts: &LoginOptions<'_>,
 ) -> Result<Registration> {
     let now = ctx.now();
-    let stored = match store.try_load_registration(session)? {
-        Some(reg) => Some(reg),
-        None => match opts.registration_fallback {
-            Some(fallback) => fallback.try_load_registration(session)?,
-            None => None,
+    let fits = |r: &Registration| r.fits(flow, now);
+    let stored = match fresh {
+        true => None,
+        false => match store.try_load_registration(session)?.filter(fits) {
+            Some(reg) => Some(reg),
+            None => match opts.registration_fallback {
+                Some(fallback) => fallback.try_load_registration(session)?.filter(fits),
+                None => None,
+            },
         },
     };
-    if !fresh && let Some(reg) = stored.filter(|r| r.fits(flow, now)) {
+    if let Some(reg) = stored {
         ctx.debug(|| "reusing the stored client registration".into());
         return Ok(reg);
     }
@@ -128,7 +132,13 @@ fn registration(
                 store.name()
             )
         });
-        fallback.save_registration(session, &reg).map_err(|_| e)?;
+        if let Err(file_error) = fallback.save_registration(session, &reg) {
+            return Err(Error::Keychain {
+                action: "store the client registration in",
+                detail: format!("{e}; nor would the file cache take it: {file_error}"),
+                refused: false,
+            });
+        }
     }
     Ok(reg)
 }

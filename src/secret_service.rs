@@ -5,10 +5,11 @@
 //! handshake, matching replies to calls) is here, so that everything a call
 //! needs before its first answer goes out in one write.
 //!
-//! A warm call is three round trips to the bus: the handshake, `Hello` and
-//! `OpenSession` in one write (the D-Bus specification lets a client send
-//! `BEGIN` and its first messages before the server's `OK`, "Authentication
-//! state diagrams", as sd-bus does); then `SearchItems`; then `GetSecret`.
+//! A warm call is two round trips to the bus: the handshake, `Hello`,
+//! `OpenSession` and the lookup's `SearchItems` in one write (the D-Bus
+//! specification lets a client send `BEGIN` and its first messages before the
+//! server's `OK`, "Authentication state diagrams", as sd-bus does); then
+//! `GetSecret`, which needs the session and the item the first answers name.
 //!
 //! Secrets travel in the `plain` algorithm (specification, "Transfer of
 //! Secrets"): the session bus is a socket only this user can reach, and a
@@ -49,6 +50,10 @@ const NONE: &str = "/";
 /// `_DBUS_DEFAULT_TIMEOUT_VALUE`). A prompt waits for the person instead.
 const REPLY_TIMEOUT: Duration = Duration::from_secs(25);
 
+/// How long a prompt (an unlock dialog) may stay open: the person may be
+/// away, but a credential_process must not block its SDK for ever.
+const PROMPT_TIMEOUT: Duration = Duration::from_secs(5 * 60);
+
 /// The longest message the bus may send (D-Bus specification, "Message Format":
 /// 2²⁷ bytes).
 const MAX_MESSAGE: usize = 1 << 27;
@@ -69,6 +74,8 @@ pub enum Error {
     Protocol(String),
     /// The person dismissed a prompt (an unlock, a deletion).
     Dismissed,
+    /// No answer within this long.
+    Timeout(Duration),
 }
 
 impl Error {
@@ -96,6 +103,11 @@ impl std::fmt::Display for Error {
             } => f.write_str(name),
             Error::Protocol(what) => write!(f, "unexpected answer from the Secret Service: {what}"),
             Error::Dismissed => f.write_str("the prompt was dismissed"),
+            Error::Timeout(t) => write!(
+                f,
+                "no answer from the D-Bus session bus within {} s",
+                t.as_secs()
+            ),
         }
     }
 }
@@ -155,6 +167,14 @@ pub fn session_bus(
         let Some(("unix", pairs)) = address.split_once(':') else {
             continue;
         };
+        // One of path and abstract names the socket; both is no address.
+        let keys = pairs
+            .split(',')
+            .filter_map(|p| p.split_once('='))
+            .map(|(k, _)| k);
+        if keys.filter(|k| matches!(*k, "path" | "abstract")).count() != 1 {
+            continue;
+        }
         for pair in pairs.split(',') {
             let Some((key, escaped)) = pair.split_once('=') else {
                 continue;
@@ -232,6 +252,13 @@ fn describe(address: &Address) -> String {
 // ---------------------------------------------------------------------------
 // The connection.
 
+/// The most signals kept while waiting for a reply (a prompt's `Completed`, the
+/// service's `NameOwnerChanged`): a peer that floods them cannot grow memory.
+const MAX_SIGNALS: usize = 16;
+
+/// The most bytes a server may send before its handshake line ends.
+const MAX_AUTH_LINE: usize = 4096;
+
 /// One connection to the bus: messages to send (written at the next wait, so
 /// calls made before it share one write) and bytes read but not yet taken.
 struct Bus {
@@ -244,32 +271,54 @@ struct Bus {
     authenticated: bool,
     /// The last serial used.
     serial: u32,
-    /// Messages read while waiting for another: replies to calls not waited
-    /// for yet (a prefetched search), signals (a prompt's `Completed`).
-    held: Vec<MarshalledMessage>,
+    /// Serials of calls sent whose reply has not been taken yet.
+    outstanding: Vec<u32>,
+    /// Replies to outstanding calls read while waiting for another (a
+    /// prefetched search).
+    replies: Vec<MarshalledMessage>,
+    /// Signals a prompt waits for, read while waiting for something else; at
+    /// most [`MAX_SIGNALS`], the oldest dropped first.
+    signals: std::collections::VecDeque<MarshalledMessage>,
+}
+
+/// A signal [`Bus`] keeps: a prompt's `Completed`, or a change of the Secret
+/// Service's owner (it stopped while a prompt was open).
+fn kept_signal(msg: &MarshalledMessage) -> bool {
+    msg.typ == MessageType::Signal
+        && matches!(
+            (
+                msg.dynheader.interface.as_deref(),
+                msg.dynheader.member.as_deref()
+            ),
+            (Some(PROMPT), Some("Completed")) | (Some(BUS_NAME), Some("NameOwnerChanged"))
+        )
 }
 
 impl Bus {
     /// Connects to the first address that answers, and queues the handshake:
-    /// `AUTH EXTERNAL` with this process's user id, then `BEGIN`.
+    /// `AUTH EXTERNAL` with no initial response and an empty `DATA` (the bus
+    /// takes the identity from the socket's credentials, which also holds in a
+    /// user namespace where this process's uid is not the bus's; as sd-bus and
+    /// dbus-broker do), then `BEGIN`.
     fn connect(addresses: &[Address]) -> Result<Bus> {
         let mut last = None;
         for address in addresses {
             match connect(address) {
                 Ok(stream) => {
-                    let uid = rustix::process::getuid().as_raw().to_string();
-                    let hex: String = uid.bytes().map(|b| format!("{b:02x}")).collect();
+                    stream.set_write_timeout(Some(REPLY_TIMEOUT)).map_err(|e| {
+                        io_error("cannot set a timeout on the D-Bus connection", &e)
+                    })?;
                     let mut outgoing = Vec::with_capacity(512);
-                    outgoing.push(0);
-                    outgoing
-                        .extend_from_slice(format!("AUTH EXTERNAL {hex}\r\nBEGIN\r\n").as_bytes());
+                    outgoing.extend_from_slice(b"\0AUTH EXTERNAL\r\nDATA\r\nBEGIN\r\n");
                     return Ok(Bus {
                         stream,
                         outgoing,
                         incoming: Vec::with_capacity(4096),
                         authenticated: false,
                         serial: 0,
-                        held: Vec::new(),
+                        outstanding: Vec::new(),
+                        replies: Vec::new(),
+                        signals: std::collections::VecDeque::new(),
                     });
                 }
                 Err(e) => {
@@ -294,63 +343,105 @@ impl Bus {
             .map_err(protocol("a message could not be marshalled"))?;
         self.outgoing.extend_from_slice(&header);
         self.outgoing.extend_from_slice(msg.get_buf());
+        self.outstanding.push(self.serial);
         Ok(self.serial)
     }
 
-    /// Sends what is queued, then reads until the reply to `serial` arrives:
-    /// an error reply is [`Error::Method`]. `timeout`: how long the bus may stay
-    /// silent (`None`: no limit).
-    fn wait(&mut self, serial: u32, timeout: Option<Duration>) -> Result<MarshalledMessage> {
-        let reply = self.wait_for(timeout, |m| {
+    /// Sends what is queued, then reads until the reply to `serial` arrives,
+    /// within `timeout` in all: an error reply is [`Error::Method`].
+    fn wait(&mut self, serial: u32, timeout: Duration) -> Result<MarshalledMessage> {
+        let is_reply = |m: &MarshalledMessage| {
             matches!(m.typ, MessageType::Reply | MessageType::Error)
                 && m.dynheader.response_serial == Some(serial)
-        })?;
+        };
+        let reply = match self.replies.iter().position(is_reply) {
+            Some(i) => self.replies.remove(i),
+            None => self.wait_for(timeout, is_reply)?,
+        };
+        self.outstanding.retain(|s| *s != serial);
         if reply.typ == MessageType::Error {
             return Err(Error::Method {
                 name: reply
                     .dynheader
                     .error_name
-                    .clone()
+                    .as_deref()
+                    .map(|n| crate::error::printable(n, 200))
                     .unwrap_or_else(|| "an unnamed D-Bus error".into()),
-                message: reply.body.parser().get::<String>().ok(),
+                message: reply
+                    .body
+                    .parser()
+                    .get::<String>()
+                    .ok()
+                    .map(|m| crate::error::printable(&m, 200)),
             });
         }
         Ok(reply)
     }
 
-    /// Sends what is queued, then reads until a message `wanted` takes arrives;
-    /// the others met on the way are held for a later wait.
-    fn wait_for(
+    /// The first kept signal `wanted` takes, read within `timeout` in all.
+    fn wait_signal(
         &mut self,
-        timeout: Option<Duration>,
+        timeout: Duration,
         wanted: impl Fn(&MarshalledMessage) -> bool,
     ) -> Result<MarshalledMessage> {
-        if let Some(i) = self.held.iter().position(&wanted) {
-            return Ok(self.held.remove(i));
+        match self.signals.iter().position(&wanted) {
+            Some(i) => Ok(self.signals.remove(i).expect("a position in the queue")),
+            None => self.wait_for(timeout, wanted),
         }
+    }
+
+    /// Sends what is queued, then reads until a message `wanted` takes arrives,
+    /// within `timeout` in all. Of the others met on the way, replies to
+    /// outstanding calls and [`kept_signal`]s are kept; the rest is dropped.
+    fn wait_for(
+        &mut self,
+        timeout: Duration,
+        wanted: impl Fn(&MarshalledMessage) -> bool,
+    ) -> Result<MarshalledMessage> {
         if !self.outgoing.is_empty() {
             self.stream
                 .write_all(&self.outgoing)
                 .map_err(|e| io_error("cannot write to the D-Bus session bus", &e))?;
             self.outgoing.clear();
         }
-        self.stream
-            .set_read_timeout(timeout)
-            .map_err(|e| io_error("cannot set a timeout on the D-Bus connection", &e))?;
+        let deadline = std::time::Instant::now() + timeout;
         loop {
             while let Some(msg) = self.next_message()? {
                 if wanted(&msg) {
                     return Ok(msg);
                 }
-                self.held.push(msg);
-            }
-            let mut chunk = [0u8; 4096];
-            let n = loop {
-                match self.stream.read(&mut chunk) {
-                    Ok(n) => break n,
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                    Err(e) => return Err(io_error("cannot read from the D-Bus session bus", &e)),
+                let outstanding = |s| self.outstanding.contains(&s);
+                if matches!(msg.typ, MessageType::Reply | MessageType::Error)
+                    && msg.dynheader.response_serial.is_some_and(outstanding)
+                {
+                    self.replies.push(msg);
+                } else if kept_signal(&msg) {
+                    if self.signals.len() == MAX_SIGNALS {
+                        self.signals.pop_front();
+                    }
+                    self.signals.push_back(msg);
                 }
+            }
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            if left.is_zero() {
+                return Err(Error::Timeout(timeout));
+            }
+            self.stream
+                .set_read_timeout(Some(left))
+                .map_err(|e| io_error("cannot set a timeout on the D-Bus connection", &e))?;
+            let mut chunk = [0u8; 4096];
+            let n = match self.stream.read(&mut chunk) {
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                    ) =>
+                {
+                    continue;
+                }
+                Err(e) => return Err(io_error("cannot read from the D-Bus session bus", &e)),
             };
             if n == 0 {
                 return Err(Error::Io(
@@ -363,44 +454,94 @@ impl Bus {
 
     /// The next whole message in `incoming`, after the server's `OK` line.
     fn next_message(&mut self) -> Result<Option<MarshalledMessage>> {
-        use rustbus::wire::unmarshal;
         if !self.authenticated {
-            let Some(end) = self.incoming.windows(2).position(|w| w == b"\r\n") else {
-                if self.incoming.len() > 4096 {
-                    return Err(Error::Auth("no line ending in the answer".into()));
+            match handshake(&self.incoming)? {
+                Some(used) => {
+                    self.incoming.drain(..used);
+                    self.authenticated = true;
                 }
-                return Ok(None);
-            };
-            let line = String::from_utf8_lossy(&self.incoming[..end]).into_owned();
-            if !line.starts_with("OK ") {
-                return Err(Error::Auth(line));
+                None => return Ok(None),
             }
-            self.incoming.drain(..end + 2);
-            self.authenticated = true;
         }
-        if self.incoming.len() < 16 {
+        let Some(total) = message_length(&self.incoming)? else {
             return Ok(None);
-        }
-        let (_, header) = unmarshal::unmarshal_header(&self.incoming, 0)
-            .map_err(protocol("a malformed message header"))?;
-        let (_, fields) = rustbus::wire::util::parse_u32(&self.incoming[12..16], header.byteorder)
-            .map_err(protocol("a malformed message header"))?;
-        let head = (16 + fields as usize).next_multiple_of(8);
-        let total = head + header.body_len as usize;
-        if total > MAX_MESSAGE {
-            return Err(Error::Protocol(format!("a message of {total} bytes")));
-        }
-        if self.incoming.len() < total {
-            return Ok(None);
-        }
-        let bytes = &self.incoming[..total];
-        let (used, dynheader) = unmarshal::unmarshal_dynamic_header(&header, bytes, 12)
-            .map_err(protocol("a malformed message header"))?;
-        let (_, msg) = unmarshal::unmarshal_next_message(&header, dynheader, bytes, 12 + used)
-            .map_err(protocol("a malformed message"))?;
+        };
+        let msg = unmarshal(&self.incoming[..total])?;
         self.incoming.drain(..total);
         Ok(Some(msg))
     }
+}
+
+/// How many bytes of `incoming` the server's answer to the handshake takes
+/// (`DATA` lines, then `OK <guid>`); `None` while it is not all there.
+///
+/// # Errors
+/// [`Error::Auth`] naming the server's line when it is not `OK` (`REJECTED`,
+/// `ERROR`), or when no line ends within [`MAX_AUTH_LINE`] bytes.
+fn handshake(incoming: &[u8]) -> Result<Option<usize>> {
+    let mut at = 0;
+    loop {
+        let rest = &incoming[at..];
+        let Some(end) = rest.windows(2).position(|w| w == b"\r\n") else {
+            if rest.len() > MAX_AUTH_LINE {
+                return Err(Error::Auth("no line ending in the answer".into()));
+            }
+            return Ok(None);
+        };
+        let line = &rest[..end];
+        at += end + 2;
+        if line == b"DATA" || line.starts_with(b"DATA ") {
+            continue;
+        }
+        if line.starts_with(b"OK ") {
+            return Ok(Some(at));
+        }
+        return Err(Error::Auth(crate::error::printable(
+            &String::from_utf8_lossy(line),
+            200,
+        )));
+    }
+}
+
+/// The length of the whole message at the start of `incoming` (D-Bus
+/// specification, "Message Format": a 16-byte fixed header whose last field is
+/// the header fields' length, the fields padded to 8, then the body);
+/// `None` while fewer than 16 bytes are there or the message is not complete.
+///
+/// # Errors
+/// [`Error::Protocol`] for a fixed header that is not one, or a message longer
+/// than [`MAX_MESSAGE`].
+fn message_length(incoming: &[u8]) -> Result<Option<usize>> {
+    let Some(fixed) = incoming.get(..16) else {
+        return Ok(None);
+    };
+    let (_, header) = rustbus::wire::unmarshal::unmarshal_header(fixed, 0)
+        .map_err(protocol("a malformed message header"))?;
+    let (_, fields) = rustbus::wire::util::parse_u32(&fixed[12..16], header.byteorder)
+        .map_err(protocol("a malformed message header"))?;
+    let total = (16u64 + u64::from(fields)).next_multiple_of(8) + u64::from(header.body_len);
+    if total > MAX_MESSAGE as u64 {
+        return Err(Error::Protocol(format!("a message of {total} bytes")));
+    }
+    let total = total as usize;
+    Ok((incoming.len() >= total).then_some(total))
+}
+
+/// One whole message (exactly [`message_length`]'s bytes), its body checked
+/// against its signature before any of it is read: rustbus's typed getters
+/// trust an array's length (they would read past the buffer).
+fn unmarshal(bytes: &[u8]) -> Result<MarshalledMessage> {
+    use rustbus::wire::unmarshal;
+    let (_, header) =
+        unmarshal::unmarshal_header(bytes, 0).map_err(protocol("a malformed message header"))?;
+    let (used, dynheader) = unmarshal::unmarshal_dynamic_header(&header, bytes, 12)
+        .map_err(protocol("a malformed message header"))?;
+    let (_, msg) = unmarshal::unmarshal_next_message(&header, dynheader, bytes, 12 + used)
+        .map_err(protocol("a malformed message"))?;
+    msg.body
+        .validate()
+        .map_err(protocol("a malformed message body"))?;
+    Ok(msg)
 }
 
 fn call(path: &str, interface: &str, member: &str) -> MarshalledMessage {
@@ -467,6 +608,9 @@ pub struct SecretService {
     bus: RefCell<Bus>,
     /// The session's object path, which every secret travels with.
     session: String,
+    /// The Secret Service's unique bus name (`:1.23`): only it may complete a
+    /// prompt.
+    owner: Option<String>,
     /// A search sent with the session's opening, not yet taken by
     /// [`SecretService::search`]: its attributes and serial.
     prefetched: RefCell<Option<Prefetched>>,
@@ -528,8 +672,8 @@ impl SecretService {
             Some(attributes) => Some((sorted(attributes), bus.send(&search(attributes)?)?)),
             None => None,
         };
-        bus.wait(hello, Some(REPLY_TIMEOUT))?;
-        let reply = bus.wait(open, Some(REPLY_TIMEOUT))?;
+        bus.wait(hello, REPLY_TIMEOUT)?;
+        let reply = bus.wait(open, REPLY_TIMEOUT)?;
         let mut parser = reply.body.parser();
         parser
             .get::<rustbus::wire::unmarshal::traits::Variant>()
@@ -537,6 +681,7 @@ impl SecretService {
         let session: ObjectPath<String> =
             parser.get().map_err(protocol("OpenSession's session"))?;
         Ok(SecretService {
+            owner: reply.dynheader.sender.clone(),
             bus: RefCell::new(bus),
             session: session.as_ref().to_string(),
             prefetched: RefCell::new(prefetched),
@@ -546,14 +691,14 @@ impl SecretService {
     fn call(&self, msg: &MarshalledMessage) -> Result<MarshalledMessage> {
         let mut bus = self.bus.borrow_mut();
         let serial = bus.send(msg)?;
-        bus.wait(serial, Some(REPLY_TIMEOUT))
+        bus.wait(serial, REPLY_TIMEOUT)
     }
 
     /// `Service.SearchItems`: the items whose attributes include `attributes`.
     pub fn search(&self, attributes: &HashMap<&str, &str>) -> Result<Found> {
         let reply = match self.prefetched.take() {
             Some((sent, serial)) if sent == sorted(attributes) => {
-                self.bus.borrow_mut().wait(serial, Some(REPLY_TIMEOUT))?
+                self.bus.borrow_mut().wait(serial, REPLY_TIMEOUT)?
             }
             _ => self.call(&search(attributes)?)?,
         };
@@ -691,26 +836,53 @@ impl SecretService {
         if prompt == NONE {
             return Ok(());
         }
-        let mut add_match = MessageBuilder::new()
-            .call("AddMatch")
-            .with_interface(BUS_NAME)
-            .on(BUS_PATH)
-            .at(BUS_NAME)
-            .build();
-        push(
-            &mut add_match,
-            format!("type='signal',interface='{PROMPT}',member='Completed',path='{prompt}'")
-                .as_str(),
-        )?;
-        self.call(&add_match)?;
+        let Some(owner) = self.owner.as_deref() else {
+            return Err(Error::Protocol("a reply with no sender".into()));
+        };
+        let add_match = |rule: &str| -> Result<()> {
+            let mut msg = MessageBuilder::new()
+                .call("AddMatch")
+                .with_interface(BUS_NAME)
+                .on(BUS_PATH)
+                .at(BUS_NAME)
+                .build();
+            push(&mut msg, rule)?;
+            self.call(&msg).map(drop)
+        };
+        // Object paths and unique names hold no quote: the rules need no escaping.
+        add_match(&format!(
+            "type='signal',sender='{owner}',interface='{PROMPT}',member='Completed',path='{prompt}'"
+        ))?;
+        add_match(&format!(
+            "type='signal',sender='{BUS_NAME}',interface='{BUS_NAME}',member='NameOwnerChanged',arg0='{DEST}'"
+        ))?;
         let mut show = call(prompt, PROMPT, "Prompt");
         push(&mut show, "")?;
         self.call(&show)?;
-        let completed = self.bus.borrow_mut().wait_for(None, |m| {
+        let signal = self.bus.borrow_mut().wait_signal(PROMPT_TIMEOUT, |m| {
             m.typ == MessageType::Signal
-                && m.dynheader.member.as_deref() == Some("Completed")
-                && m.dynheader.object.as_deref() == Some(prompt)
-        })?;
+                && ((m.dynheader.sender.as_deref() == Some(owner)
+                    && m.dynheader.member.as_deref() == Some("Completed")
+                    && m.dynheader.object.as_deref() == Some(prompt))
+                    || (m.dynheader.sender.as_deref() == Some(BUS_NAME)
+                        && m.dynheader.member.as_deref() == Some("NameOwnerChanged")
+                        && m.body.parser().get::<&str>().ok() == Some(DEST)))
+        });
+        let completed = match signal {
+            Ok(m) if m.dynheader.member.as_deref() == Some("Completed") => m,
+            Ok(_) => {
+                return Err(Error::Io(
+                    "the Secret Service stopped while its prompt was open".into(),
+                ));
+            }
+            Err(Error::Timeout(_)) => {
+                return Err(Error::Io(format!(
+                    "no answer to the Secret Service's prompt within {} minutes",
+                    PROMPT_TIMEOUT.as_secs() / 60
+                )));
+            }
+            Err(e) => return Err(e),
+        };
         let dismissed: bool = completed
             .body
             .parser()
@@ -727,6 +899,91 @@ impl SecretService {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// The bytes of a message carrying a secret structure, as a Secret Service
+    /// sends GetSecret's answer.
+    fn secret_message(value: &[u8]) -> Vec<u8> {
+        let mut msg = call("/org/freedesktop/secrets/collection/login/1", ITEM, "X");
+        let session = ObjectPath::new("/s").unwrap();
+        let secret: SecretStruct = (session, &[], value, "text/plain");
+        push(&mut msg, secret).unwrap();
+        let mut bytes = Vec::new();
+        rustbus::wire::marshal::marshal(&msg, 7, &mut bytes).unwrap();
+        bytes.extend_from_slice(msg.get_buf());
+        bytes
+    }
+
+    #[test]
+    fn the_handshake_answer_is_read_to_its_ok_line() {
+        assert_eq!(handshake(b"DATA\r\nOK 1234\r\nl").unwrap(), Some(15));
+        assert_eq!(handshake(b"OK 1234\r\n").unwrap(), Some(9));
+        assert_eq!(handshake(b"DATA\r\nOK 12").unwrap(), None);
+        let refused = handshake(b"REJECTED EXTERNAL\x1b]0;title\x07\r\n").unwrap_err();
+        assert_eq!(
+            refused.to_string(),
+            "the session bus refused this process (REJECTED EXTERNAL]0;title)"
+        );
+        assert!(handshake(&[b'x'; MAX_AUTH_LINE + 1]).is_err());
+        assert_eq!(handshake(&[b'x'; 100]).unwrap(), None);
+    }
+
+    #[test]
+    fn a_message_is_framed_by_its_fixed_header() {
+        let bytes = secret_message(b"secret");
+        assert_eq!(message_length(&bytes[..15]).unwrap(), None);
+        assert_eq!(message_length(&bytes[..bytes.len() - 1]).unwrap(), None);
+        assert_eq!(message_length(&bytes).unwrap(), Some(bytes.len()));
+        let mut huge = bytes.clone();
+        huge[4..8].copy_from_slice(&u32::MAX.to_le_bytes());
+        assert!(message_length(&huge).is_err());
+        huge[12..16].copy_from_slice(&u32::MAX.to_le_bytes());
+        assert!(message_length(&huge).is_err());
+        let msg = unmarshal(&bytes).unwrap();
+        let (_, _, value, _): (ObjectPath<String>, Vec<u8>, Vec<u8>, String) =
+            msg.body.parser().get().unwrap();
+        assert_eq!(value, b"secret");
+    }
+
+    /// An array whose length runs past the message is refused before it is
+    /// read (rustbus's typed getters would read past the buffer).
+    #[test]
+    fn an_array_longer_than_its_message_is_refused() {
+        let bytes = secret_message(b"VALUE-XYZ");
+        let at = bytes
+            .windows(9)
+            .position(|w| w == b"VALUE-XYZ")
+            .expect("the value is in the message");
+        for claimed in [200u32, 0x7fff_fff0, u32::MAX] {
+            let mut bad = bytes.clone();
+            bad[at - 4..at].copy_from_slice(&claimed.to_le_bytes());
+            assert!(unmarshal(&bad).is_err(), "length {claimed}");
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(3000))]
+        /// Whatever a bus sends, framing and reading a message return an error
+        /// or a message: never a panic, never a read past the bytes.
+        #[test]
+        fn any_bytes_are_framed_and_read_without_panic(
+            flips in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..8),
+            value in proptest::collection::vec(any::<u8>(), 0..64),
+        ) {
+            let mut bytes = secret_message(&value);
+            let len = bytes.len();
+            for (i, b) in flips {
+                bytes[i.index(len)] = b;
+            }
+            if let Ok(Some(total)) = message_length(&bytes)
+                && let Ok(msg) = unmarshal(&bytes[..total])
+            {
+                let _ = msg.body.parser().get::<(ObjectPath<String>, Vec<u8>, Vec<u8>, String)>();
+                let _ = msg.body.parser().get2::<Vec<ObjectPath<String>>, Vec<ObjectPath<String>>>();
+                let _ = msg.body.parser().get::<String>();
+            }
+        }
+    }
 
     #[test]
     fn addresses_are_read_as_the_specification_writes_them() {

@@ -492,18 +492,26 @@ fn auto_keeps_what_the_keychain_refuses_in_the_file_cache() {
     assert_eq!(second.stderr, "", "a warm call says nothing");
     assert_eq!(env.standin.count(Op::GetRoleCredentials), 1);
     assert_eq!(env.standin.count(Op::StartDeviceAuthorization), 1);
-    // logout finds and deletes them there too.
+    // status reports them where the call finds them.
+    let status: serde_json::Value =
+        serde_json::from_str(&env.run(&["status", "--json"]).ok().stdout).unwrap();
+    let roles = status["sessions"][0]["roles"].as_array().unwrap();
+    let dev = roles
+        .iter()
+        .find(|r| r["accountId"] == "111111111111" && r["roleName"] == "ReadOnly")
+        .unwrap();
+    assert_eq!(dev["cached"], json!(true), "{status}");
+    // logout finds and deletes them there too: token, registration, role.
     let out = env
         .run(&["logout", "--profile", "dev-sso"])
         .ok()
         .stdout
         .clone();
     assert!(out.contains("the cached credentials of 1 role"), "{out}");
-    assert!(
-        files_under(&env.aws("cli/cache")).is_empty(),
-        "{:?}",
-        files_under(&env.aws("cli/cache"))
-    );
+    for dir in ["cli/cache", "sso/cache"] {
+        let left = files_under(&env.aws(dir));
+        assert!(left.is_empty(), "{dir}: {left:?} {:?}", left.iter().map(|f| std::fs::read_to_string(f).unwrap()).collect::<Vec<_>>());
+    }
     // `keychain` never falls back: it stops before a sign-in whose token it
     // could not keep.
     let mut env = TestEnv::new();
@@ -515,4 +523,28 @@ fn auto_keeps_what_the_keychain_refuses_in_the_file_cache() {
         &["has no default collection", "SSO_HELPER_TOKEN_STORE=file"],
     );
     assert_eq!(env.standin.count(Op::StartDeviceAuthorization), 0);
+}
+
+/// `auto` with a keychain that refuses writes: the token kept in the file cache
+/// is refreshed there when it expires, as the file store would, instead of
+/// asking for a new sign-in.
+#[test]
+fn auto_refreshes_the_token_it_kept_in_the_file_cache() {
+    let service = SecretService::start_without_login_keyring();
+    let mut env = TestEnv::with(StandInConfig {
+        // Both too short to be used again (a token needs minutes left, role
+        // credentials a quarter of an hour), so the second call refreshes.
+        token_ttl_secs: 60,
+        role_ttl_secs: 300,
+        ..StandInConfig::default()
+    });
+    env.standard_config();
+    env.set("SSO_HELPER_TOKEN_STORE", "auto");
+    env.set("DBUS_SESSION_BUS_ADDRESS", &service.address);
+    env.run(&["--profile", "dev-sso"]).json();
+    env.set("SSO_HELPER_NO_LOGIN", "1");
+    env.run(&["--profile", "dev-sso"]).json();
+    assert_eq!(env.standin.count(Op::CreateTokenRefresh), 1);
+    assert_eq!(env.standin.count(Op::StartDeviceAuthorization), 1);
+    assert_eq!(env.standin.count(Op::GetRoleCredentials), 2);
 }
