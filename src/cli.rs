@@ -714,7 +714,8 @@ ENVIRONMENT:
     SSO_HELPER_TOKEN_STORE                keychain, file or auto
     DBUS_SESSION_BUS_ADDRESS, XDG_RUNTIME_DIR
                                           Linux and the BSDs: the session bus of
-                                          the Secret Service (its unix: addresses;
+                                          the Secret Service (its unix:path= and
+                                          unix:abstract= addresses;
                                           unset, $XDG_RUNTIME_DIR/bus, else
                                           /run/user/UID/bus)
     SSO_HELPER_NO_LOGIN=1                 as --no-login

@@ -369,6 +369,13 @@ impl<'c> Session<'c> {
                 }
             },
         };
+        if from_file.is_some()
+            && let Some(t) = &candidate
+            && t.is_usable(now)
+        {
+            ctx.debug(|| "using the token kept in the AWS CLI's cache".into());
+            return Ok(t.clone());
+        }
         if let Some(t) = &candidate
             && t.refresh_material(now).is_some()
         {
@@ -397,6 +404,11 @@ impl<'c> Session<'c> {
         {
             ctx.debug(|| "using the token the AWS CLI stored".into());
             return Ok(t);
+        }
+        // A sign-in whose token the store could not keep is not started (with
+        // `auto` it would go to the file cache), nor suggested.
+        if self.auto_fallback(self.store()?).is_none() {
+            self.store()?.check_writable()?;
         }
         if opts.no_login || ctx.flag("SSO_HELPER_NO_LOGIN") {
             let why = match candidate {
@@ -579,9 +591,16 @@ impl<'c> Session<'c> {
         let _guard = self
             .locks
             .acquire(ctx, &lock_key, waiting, ROLE_LOCK_LIMIT)?;
-        if let Some(c) = cached()? {
-            ctx.debug(|| "another process fetched these role credentials".into());
-            return Ok(c);
+        // A second look, for another process's fetch. The first look answered,
+        // so a keychain that fails now (it stopped during this call's sign-in)
+        // only loses the cache: the call fetches the credentials all the same.
+        match cached() {
+            Ok(Some(c)) => {
+                ctx.debug(|| "another process fetched these role credentials".into());
+                return Ok(c);
+            }
+            Ok(None) => {}
+            Err(e) => ctx.debug(|| format!("the role cache could not be read again: {e}")),
         }
         let creds = match portal.get_role_credentials(
             &token.access_token,

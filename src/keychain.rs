@@ -141,6 +141,10 @@ impl Store for KeychainStore {
         "keychain"
     }
 
+    fn check_writable(&self) -> Result<()> {
+        KeychainStore::check_writable(self)
+    }
+
     /// Reads the token entry and, only when there is a token, the refresh token
     /// and the registration (three entries).
     fn try_load_token(&self, session: &SsoSession) -> Result<Option<Token>> {
@@ -549,24 +553,28 @@ pub(crate) fn refusal(platform: Platform, action: &'static str, detail: String) 
 /// setting that switches to the file store. Applying it again gives the same;
 /// other errors pass as they are.
 pub(crate) fn fix_for(e: Error, chosen: ChosenBy) -> Error {
+    let (refused, detail) = match &e {
+        Error::Keychain {
+            refused, detail, ..
+        } => (*refused, detail.clone()),
+        Error::Hinted { error, .. } => match &**error {
+            Error::Keychain {
+                refused, detail, ..
+            } => (*refused, detail.clone()),
+            _ => return e,
+        },
+        _ => return e,
+    };
     let hint = |refused: bool| {
         if refused {
             refusal_hint(Platform::current(), chosen)
         } else {
             format!(
-                "unlock or start the keychain (on Linux a Secret Service such as gnome-keyring), \
-                 or {} to use the AWS CLI's file cache",
+                "{}, or {} to use the AWS CLI's file cache",
+                remedy(&detail),
                 chosen.use_file_store()
             )
         }
-    };
-    let refused = match &e {
-        Error::Keychain { refused, .. } => *refused,
-        Error::Hinted { error, .. } => match **error {
-            Error::Keychain { refused, .. } => refused,
-            _ => return e,
-        },
-        _ => return e,
     };
     match e {
         Error::Hinted { error, context, .. } => Error::Hinted {
@@ -577,6 +585,21 @@ pub(crate) fn fix_for(e: Error, chosen: ChosenBy) -> Error {
         e => e.hinted(None, hint(refused)),
     }
 }
+
+/// What to do about a keychain that failed (not refused) as `detail` says.
+fn remedy(detail: &str) -> &'static str {
+    if detail == NO_DEFAULT_COLLECTION {
+        "give the keychain a default keyring (a desktop login creates one)"
+    } else if detail.starts_with("DBUS_SESSION_BUS_ADDRESS = ") {
+        "set DBUS_SESSION_BUS_ADDRESS to the session bus's unix:path= address, or unset it"
+    } else {
+        "unlock or start the keychain (on Linux a Secret Service such as gnome-keyring)"
+    }
+}
+
+/// What a Secret Service with no default collection is said to lack.
+const NO_DEFAULT_COLLECTION: &str =
+    "the Secret Service has no default collection (no login keyring)";
 
 /// An entry's bytes as text. keyring stores a password as UTF-16LE on Windows
 /// (what this module and sso-helper 0.1 write there) and as UTF-8 elsewhere; some
@@ -632,7 +655,9 @@ mod platform {
     pub(super) fn error(action: &'static str, e: ss::Error) -> Error {
         let fault = classify(&e);
         let detail = match e {
-            ss::Error::Dismissed if action == "unlock" => "the unlock prompt was dismissed".into(),
+            ss::Error::Dismissed if action == "unlock" => {
+                "the unlock prompt was dismissed (or could not be shown)".into()
+            }
             ss::Error::Method { ref name, .. }
                 if name == "org.freedesktop.DBus.Error.ServiceUnknown" =>
             {
@@ -670,13 +695,21 @@ mod platform {
                     std::path::PathBuf::from(format!("/run/user/{uid}"))
                 }
             };
-            let addresses = ss::session_bus(ctx.var("DBUS_SESSION_BUS_ADDRESS"), runtime).map_err(
-                |detail| Error::Keychain {
+            let variable = ctx.var("DBUS_SESSION_BUS_ADDRESS");
+            let addresses = ss::session_bus(variable, runtime).map_err(|detail| {
+                let why = match (variable, ctx.var("XDG_RUNTIME_DIR")) {
+                    (Some(_), _) => String::new(),
+                    (None, Some(_)) => " (DBUS_SESSION_BUS_ADDRESS is not set)".into(),
+                    (None, None) => {
+                        " (neither DBUS_SESSION_BUS_ADDRESS nor XDG_RUNTIME_DIR is set)".into()
+                    }
+                };
+                Error::Keychain {
                     action: "reach",
-                    detail,
+                    detail: format!("{detail}{why}"),
                     refused: false,
-                },
-            )?;
+                }
+            })?;
             SecretService::open(&addresses, prefetch.map(attributes).as_ref())
                 .map(|service| Backend { service })
                 .map_err(|e| error("reach", e))
@@ -693,8 +726,7 @@ mod platform {
                 Ok(Some(path)) => Ok(path),
                 Ok(None) => Err(Error::Keychain {
                     action: ACTION,
-                    detail: "the Secret Service has no default collection (no login keyring)"
-                        .into(),
+                    detail: super::NO_DEFAULT_COLLECTION.into(),
                     refused: false,
                 }),
                 Err(e) => Err(error(ACTION, e)),

@@ -103,11 +103,7 @@ impl std::fmt::Display for Error {
             } => f.write_str(name),
             Error::Protocol(what) => write!(f, "unexpected answer from the Secret Service: {what}"),
             Error::Dismissed => f.write_str("the prompt was dismissed"),
-            Error::Timeout(t) => write!(
-                f,
-                "no answer from the D-Bus session bus within {} s",
-                t.as_secs()
-            ),
+            Error::Timeout(t) => write!(f, "no answer within {} s", t.as_secs()),
         }
     }
 }

@@ -55,6 +55,11 @@ pub trait Store {
     fn save_role_credentials(&self, key: &RoleKey, creds: &RoleCredentials) -> Result<()>;
     fn delete_registration(&self, session: &SsoSession) -> Result<()>;
     fn delete_role_credentials(&self, key: &RoleKey) -> Result<()>;
+    /// Whether a sign-in's token could be stored: asked before a sign-in starts
+    /// (the keychain: its default collection exists). The file store: always.
+    fn check_writable(&self) -> Result<()> {
+        Ok(())
+    }
 }
 
 /// What chose the token store: `--token-store`, else `SSO_HELPER_TOKEN_STORE`,

@@ -492,6 +492,16 @@ fn auto_keeps_what_the_keychain_refuses_in_the_file_cache() {
     assert_eq!(second.stderr, "", "a warm call says nothing");
     assert_eq!(env.standin.count(Op::GetRoleCredentials), 1);
     assert_eq!(env.standin.count(Op::StartDeviceAuthorization), 1);
+    // Another role needs the token: the one in the file cache is still valid,
+    // so it is used as it is (no refresh, nothing written again).
+    let admin = env.run(&["--profile", "admin"]);
+    admin.json();
+    assert_eq!(env.standin.count(Op::CreateTokenRefresh), 0);
+    assert!(
+        !admin.stderr.contains("did not take the token"),
+        "{}",
+        admin.stderr
+    );
     // status reports them where the call finds them.
     let status: serde_json::Value =
         serde_json::from_str(&env.run(&["status", "--json"]).ok().stdout).unwrap();
@@ -507,7 +517,7 @@ fn auto_keeps_what_the_keychain_refuses_in_the_file_cache() {
         .ok()
         .stdout
         .clone();
-    assert!(out.contains("the cached credentials of 1 role"), "{out}");
+    assert!(out.contains("the cached credentials of 2 roles"), "{out}");
     for dir in ["cli/cache", "sso/cache"] {
         let left = files_under(&env.aws(dir));
         assert!(left.is_empty(), "{dir}: {left:?}");
@@ -518,10 +528,15 @@ fn auto_keeps_what_the_keychain_refuses_in_the_file_cache() {
     env.standard_config();
     env.set("SSO_HELPER_TOKEN_STORE", "keychain");
     env.set("DBUS_SESSION_BUS_ADDRESS", &service.address);
-    env.run(&["--profile", "dev-sso"]).fails(
-        1,
-        &["has no default collection", "SSO_HELPER_TOKEN_STORE=file"],
-    );
+    let fix = [
+        "has no default collection",
+        "give the keychain a default keyring",
+        "SSO_HELPER_TOKEN_STORE=file",
+    ];
+    env.run(&["--profile", "dev-sso"]).fails(1, &fix);
+    // Nor is a sign-in suggested that would fail the same way.
+    env.set("SSO_HELPER_NO_LOGIN", "1");
+    env.run(&["--profile", "dev-sso"]).fails(1, &fix);
     assert_eq!(env.standin.count(Op::StartDeviceAuthorization), 0);
 }
 
