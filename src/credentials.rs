@@ -4,7 +4,7 @@
 //! the config and one cache file and touches nothing else: no HTTP agent, no TLS.
 
 use std::cell::OnceCell;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use time::{Duration, OffsetDateTime};
 
@@ -194,18 +194,17 @@ impl<'c> Session<'c> {
         let Err(e) = store.save_token(session, token) else {
             return Ok(());
         };
-        let file = FileStore::new(&self.aws);
-        if store.name() != "file"
-            && self.store_setting().0 == "auto"
+        if let Some(file) = self.auto_fallback(store)
             && file.save_token(session, token).is_ok()
         {
             eprintln!(
                 "{}",
-                format!(
-                    "sso-helper: the OS keychain did not take the token ({e}); it is kept in the AWS CLI's cache in {} instead",
-                    self.aws.join("sso").join("cache").display()
+                kept_in_files(
+                    "the token",
+                    "it is",
+                    &e,
+                    &self.aws.join("sso").join("cache")
                 )
-                .replace(['\n', '\r'], " ")
             );
         } else {
             eprintln!(
@@ -637,11 +636,12 @@ impl<'c> Session<'c> {
             {
                 eprintln!(
                     "{}",
-                    format!(
-                        "sso-helper: the OS keychain did not take the credentials of role {role} ({e}); they are cached in the AWS CLI's cache in {} instead",
-                        self.aws.join("cli").join("cache").display()
+                    kept_in_files(
+                        &format!("the credentials of role {role}"),
+                        "they are",
+                        &e,
+                        &self.aws.join("cli").join("cache"),
                     )
-                    .replace(['\n', '\r'], " ")
                 );
             } else {
                 eprintln!(
@@ -673,6 +673,16 @@ impl<'c> Session<'c> {
 /// The line that says something of this call's could not be kept: `what`, the
 /// error and its fix, and what follows for the next call. One line whatever the
 /// error's text holds.
+/// The line that says what `auto` kept in the AWS CLI's cache `dir` because the
+/// keychain would not take it (`e`), on one line.
+fn kept_in_files(what: &str, subject: &str, e: &Error, dir: &Path) -> String {
+    format!(
+        "sso-helper: the OS keychain did not take {what} ({e}); {subject} kept in the AWS CLI's cache in {} instead",
+        dir.display()
+    )
+    .replace(['\n', '\r'], " ")
+}
+
 fn not_kept(what: &str, e: &Error, then: &str) -> String {
     let fix = e.hint().map(|h| format!("; {h}")).unwrap_or_default();
     format!("sso-helper: {what} ({e}{fix}); {then}").replace(['\n', '\r'], " ")
