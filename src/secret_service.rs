@@ -50,9 +50,10 @@ const NONE: &str = "/";
 /// `_DBUS_DEFAULT_TIMEOUT_VALUE`). A prompt waits for the person instead.
 const REPLY_TIMEOUT: Duration = Duration::from_secs(25);
 
-/// How long a prompt (an unlock dialog) may stay open: the person may be
-/// away, but a credential_process must not block its SDK for ever.
-const PROMPT_TIMEOUT: Duration = Duration::from_secs(5 * 60);
+/// How long a prompt (an unlock dialog) may stay open: time to type a
+/// password, but a credential_process must not block its SDK for long when no
+/// one is there to answer.
+const PROMPT_TIMEOUT: Duration = Duration::from_secs(2 * 60);
 
 /// The longest message the bus may send (D-Bus specification, "Message Format":
 /// 2²⁷ bytes).

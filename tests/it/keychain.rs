@@ -563,3 +563,49 @@ fn auto_refreshes_the_token_it_kept_in_the_file_cache() {
     assert_eq!(env.standin.count(Op::StartDeviceAuthorization), 1);
     assert_eq!(env.standin.count(Op::GetRoleCredentials), 2);
 }
+
+/// The Secret Service stops while the call signs in (its browser step): the
+/// sign-in succeeded, so the call still prints credentials; with `auto` the
+/// token goes to the file cache, with `keychain` it is lost (and said so).
+#[test]
+fn a_secret_service_that_stops_during_the_sign_in_costs_only_the_cache() {
+    for store in ["auto", "keychain"] {
+        let service = SecretService::start();
+        let mut env = keychain_env_on(&service, store);
+        let browser = env.home().join("browser-that-stops-the-keyring");
+        std::fs::write(
+            &browser,
+            format!(
+                "#!/bin/sh\nkill {}\nsleep 0.2\nexec '{}' \"$@\"\n",
+                service.service_pid(),
+                TestEnv::browser_dir().join("xdg-open").display()
+            ),
+        )
+        .unwrap();
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&browser, std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
+        env.set("BROWSER", &browser.display().to_string());
+        let run = env.run(&["--profile", "dev-sso"]);
+        let creds = run.json();
+        assert_eq!(
+            creds["AccessKeyId"],
+            issued_keys(&env.standin)[0],
+            "{store}"
+        );
+        let said = match store {
+            "auto" => "the OS keychain did not take the token",
+            _ => "could not be stored",
+        };
+        assert!(run.stderr.contains(said), "{store}: {}", run.stderr);
+    }
+}
+
+fn keychain_env_on(service: &SecretService, store: &str) -> TestEnv {
+    let mut env = TestEnv::new();
+    env.standard_config();
+    env.set("SSO_HELPER_TOKEN_STORE", store);
+    env.set("DBUS_SESSION_BUS_ADDRESS", &service.address);
+    env
+}

@@ -382,16 +382,35 @@ impl SecretService {
             use std::os::unix::fs::PermissionsExt;
             std::fs::set_permissions(&runtime, std::fs::Permissions::from_mode(0o700)).unwrap();
         }
+        // A session bus that starts no service on demand: a test that stops
+        // gnome-keyring meets no Secret Service afterwards, never a new one
+        // (which would wait on an unlock prompt no one can answer).
+        let config = dir.path().join("session.conf");
+        std::fs::write(
+            &config,
+            "<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN\"\n              \"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n\
+             <busconfig>\n  <type>session</type>\n  <listen>unix:tmpdir=/tmp</listen>\n  \
+             <policy context=\"default\">\n    <allow send_destination=\"*\" eavesdrop=\"true\"/>\n    \
+             <allow eavesdrop=\"true\"/>\n    <allow own=\"*\"/>\n  </policy>\n</busconfig>\n",
+        )
+        .unwrap();
         let mut args = vec![
-            "--session".to_string(),
+            format!("--config-file={}", config.display()),
             "--nofork".into(),
             "--print-address=1".into(),
         ];
         if let Some(address) = listen(&runtime) {
             args.push(format!("--address={address}"));
         }
+        // The bus's own environment is the private one too: a service it starts
+        // on demand (a new gnome-keyring after a test stopped one) never sees
+        // the developer's HOME.
         let mut bus = Command::new("dbus-daemon")
             .args(&args)
+            .env_clear()
+            .env("HOME", dir.path())
+            .env("XDG_RUNTIME_DIR", &runtime)
+            .env("PATH", "/usr/local/bin:/usr/bin:/bin")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -477,6 +496,30 @@ impl SecretService {
             "Service.Lock failed: {}",
             String::from_utf8_lossy(&out.stderr)
         );
+    }
+}
+
+impl SecretService {
+    /// The pid of the Secret Service on this bus (asked of the bus).
+    #[track_caller]
+    pub fn service_pid(&self) -> u32 {
+        let out = Command::new("dbus-send")
+            .args([
+                &format!("--bus={}", self.address),
+                "--print-reply",
+                "--dest=org.freedesktop.DBus",
+                "/org/freedesktop/DBus",
+                "org.freedesktop.DBus.GetConnectionUnixProcessID",
+                "string:org.freedesktop.secrets",
+            ])
+            .output()
+            .expect("dbus-send (apt-get install dbus) — .ci/run installs it");
+        let text = String::from_utf8_lossy(&out.stdout);
+        text.split_whitespace()
+            .skip_while(|w| *w != "uint32")
+            .nth(1)
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("no pid for org.freedesktop.secrets: {text}"))
     }
 }
 
