@@ -475,46 +475,51 @@ impl SecretService {
 }
 
 impl SecretService {
-    /// Locks the keyring sso-helper's entries are in (`Service.Lock` on the
-    /// default collection), as a screen lock or a timeout would: reading an
-    /// entry then needs an unlock prompt, which no test can answer.
+    /// `dbus-send --print-reply` of `method` with `arg` to `dest` at `path` on
+    /// this bus; its output, or a panic naming the failure.
     #[track_caller]
-    pub fn lock(&self) {
+    fn dbus_send(&self, dest: &str, path: &str, method: &str, arg: &str) -> String {
         let out = Command::new("dbus-send")
             .args([
                 &format!("--bus={}", self.address),
                 "--print-reply",
-                "--dest=org.freedesktop.secrets",
-                "/org/freedesktop/secrets",
-                "org.freedesktop.Secret.Service.Lock",
-                "array:objpath:/org/freedesktop/secrets/aliases/default",
+                &format!("--dest={dest}"),
+                path,
+                method,
+                arg,
             ])
             .output()
             .expect("dbus-send (apt-get install dbus) — .ci/run installs it");
         assert!(
             out.status.success(),
-            "Service.Lock failed: {}",
+            "{method} failed: {}",
             String::from_utf8_lossy(&out.stderr)
         );
+        String::from_utf8_lossy(&out.stdout).into_owned()
     }
-}
 
-impl SecretService {
+    /// Locks the keyring sso-helper's entries are in (`Service.Lock` on the
+    /// default collection), as a screen lock or a timeout would: reading an
+    /// entry then needs an unlock prompt, which no test can answer.
+    #[track_caller]
+    pub fn lock(&self) {
+        self.dbus_send(
+            "org.freedesktop.secrets",
+            "/org/freedesktop/secrets",
+            "org.freedesktop.Secret.Service.Lock",
+            "array:objpath:/org/freedesktop/secrets/aliases/default",
+        );
+    }
+
     /// The pid of the Secret Service on this bus (asked of the bus).
     #[track_caller]
     pub fn service_pid(&self) -> u32 {
-        let out = Command::new("dbus-send")
-            .args([
-                &format!("--bus={}", self.address),
-                "--print-reply",
-                "--dest=org.freedesktop.DBus",
-                "/org/freedesktop/DBus",
-                "org.freedesktop.DBus.GetConnectionUnixProcessID",
-                "string:org.freedesktop.secrets",
-            ])
-            .output()
-            .expect("dbus-send (apt-get install dbus) — .ci/run installs it");
-        let text = String::from_utf8_lossy(&out.stdout);
+        let text = self.dbus_send(
+            "org.freedesktop.DBus",
+            "/org/freedesktop/DBus",
+            "org.freedesktop.DBus.GetConnectionUnixProcessID",
+            "string:org.freedesktop.secrets",
+        );
         text.split_whitespace()
             .skip_while(|w| *w != "uint32")
             .nth(1)
