@@ -553,13 +553,12 @@ impl<'c> Session<'c> {
         let store = self.open_store(Some(&key))?;
         // With `auto`, role credentials a keychain would not take went to the
         // AWS CLI's file cache (keep_role_credentials): look there on a miss.
-        let fallback = self.auto_fallback(store);
         let fresh = |c: &RoleCredentials| c.expiration - ctx.now() >= MIN_LIFETIME;
         let cached = || -> Result<Option<RoleCredentials>> {
             Ok(match store.try_load_role_credentials(&key)?.filter(fresh) {
                 Some(c) => Some(c),
-                None => fallback
-                    .as_ref()
+                None => self
+                    .auto_fallback(store)
                     .and_then(|f| f.load_role_credentials(&key))
                     .filter(fresh),
             })
