@@ -556,6 +556,8 @@ fn auto_refreshes_the_token_it_kept_in_the_file_cache() {
     env.standard_config();
     env.set("SSO_HELPER_TOKEN_STORE", "auto");
     env.set("DBUS_SESSION_BUS_ADDRESS", &service.address);
+    // Every debug line of the fallback, searched for secrets by the harness.
+    env.set("SSO_HELPER_LOG", "debug");
     env.run(&["--profile", "dev-sso"]).json();
     env.set("SSO_HELPER_NO_LOGIN", "1");
     env.run(&["--profile", "dev-sso"]).json();
@@ -587,6 +589,7 @@ fn a_secret_service_that_stops_during_the_sign_in_costs_only_the_cache() {
             std::fs::set_permissions(&browser, std::fs::Permissions::from_mode(0o755)).unwrap();
         }
         env.set("BROWSER", &browser.display().to_string());
+        env.set("SSO_HELPER_LOG", "debug");
         let run = env.run(&["--profile", "dev-sso"]);
         let creds = run.json();
         assert_eq!(
